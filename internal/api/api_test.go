@@ -17,6 +17,8 @@ func TestSafeNext(t *testing.T) {
 		"javascript:alert(1)":   "/",
 		"account":               "/",
 		"/x\r\nSet-Cookie: a=b": "/",
+		"/%2F/evil.example":     "/",
+		"/x\ny":                 "/",
 	} {
 		if got := SafeNext(in); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -168,7 +169,21 @@ func (o *OIDC) callback(w http.ResponseWriter, r *http.Request) {
 // scheme-relative ("//host"), backslash and absolute URLs, so a sign-in link
 // cannot send the user to another site.
 func SafeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") || len(next) > 2000 {
+	if next == "" || len(next) > 2000 || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\") {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	// Encoded tricks (%2F%2F, %5C, %0A) are harmless to browsers but not
+	// to every proxy in between; refuse them too.
+	if strings.ContainsAny(u.Path, "\\") || strings.ContainsFunc(u.Path, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
 		return "/"
 	}
 	return next

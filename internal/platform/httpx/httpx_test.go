@@ -82,7 +82,7 @@ func FuzzDecode(f *testing.F) {
 
 func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
-	httpx.Observe(quiet, httpx.NewMetrics(prometheus.NewRegistry()), false, httpx.SecureHeaders(h)).ServeHTTP(w, r)
+	httpx.Observe(quiet, httpx.NewMetrics(prometheus.NewRegistry()), false, nil, httpx.SecureHeaders(h)).ServeHTTP(w, r)
 	return w
 }
 
@@ -159,7 +159,7 @@ func TestClientIP(t *testing.T) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("X-Forwarded-For", tc.xff)
 		w := httptest.NewRecorder()
-		httpx.Observe(quiet, httpx.NewMetrics(prometheus.NewRegistry()), tc.trust, h).ServeHTTP(w, r)
+		httpx.Observe(quiet, httpx.NewMetrics(prometheus.NewRegistry()), tc.trust, nil, h).ServeHTTP(w, r)
 		if w.Body.String() != tc.want {
 			t.Errorf("trust=%v xff=%q: %q, want %q", tc.trust, tc.xff, w.Body.String(), tc.want)
 		}

@@ -89,8 +89,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Observe wraps next with request ids, panic recovery, access logs and
-// metrics. It is the outermost middleware.
-func Observe(log *slog.Logger, m *Metrics, trustProxy bool, next http.Handler) http.Handler {
+// metrics. It is the outermost middleware. routeOf names the route pattern
+// that served a request, for metric labels (the mux sets Request.Pattern
+// only on the copy it hands inward, so Observe must ask); nil labels every
+// request by the pattern on its own copy.
+func Observe(log *slog.Logger, m *Metrics, trustProxy bool, routeOf func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -115,6 +118,9 @@ func Observe(log *slog.Logger, m *Metrics, trustProxy bool, next http.Handler) h
 				}
 			}
 			route := r.Pattern
+			if routeOf != nil {
+				route = routeOf(r)
+			}
 			if route == "" {
 				route = "unmatched"
 			}

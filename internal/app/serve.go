@@ -1,0 +1,344 @@
+package app
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vidya-edu/vidya/internal/api"
+	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
+	"github.com/vidya-edu/vidya/internal/platform/database"
+	"github.com/vidya-edu/vidya/internal/platform/errs"
+	"github.com/vidya-edu/vidya/internal/platform/httpx"
+	"github.com/vidya-edu/vidya/internal/platform/jobs"
+	"github.com/vidya-edu/vidya/internal/platform/mail"
+	"github.com/vidya-edu/vidya/internal/web"
+)
+
+// Roles a process can run as.
+const (
+	roleAll    = "all"
+	roleWeb    = "web"
+	roleWorker = "worker"
+)
+
+type serveCmd struct {
+	Demo bool   `help:"Load demo data (one authority, staff of every role, learners) and print how to sign in."`
+	Role string `envvar:"VIDYA_ROLE" default:"all" help:"web (HTTP only), worker (background jobs only) or all."`
+}
+
+// openDatabase opens and migrates the database.
+func openDatabase(ctx context.Context, s *settings, log *slog.Logger) (*database.DB, error) {
+	db, err := database.Open(ctx, s.databaseURL, database.Options{})
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) && (e.Kind == errs.Invalid || e.Kind == errs.Unavailable) {
+			return nil, bad("VIDYA_DATABASE_URL", "%s", oneLine(err))
+		}
+		return nil, err
+	}
+	if err := db.Migrate(ctx, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// system is a running Vidya: its stores, services and HTTP handler.
+type system struct {
+	s        *settings
+	log      *slog.Logger
+	db       *database.DB
+	blobs    blob.Store
+	signer   *blob.Signer
+	queue    *jobs.Queue
+	outbox   *mail.Outbox
+	identity *identity.Service
+	handler  http.Handler
+	// oidcClient reaches the OIDC provider; nil means a default client.
+	oidcClient *http.Client
+}
+
+// deriveKey derives a purpose-specific key from the platform secret, so no
+// two uses ever share key material.
+func deriveKey(secret []byte, purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, "vidya "+purpose, 32)
+	if err != nil {
+		panic(err) // only for lengths hkdf cannot produce
+	}
+	return k
+}
+
+// mailDelivery is the job that sends one outbox message by SMTP.
+type mailDelivery struct {
+	ID int64 `json:"id"`
+}
+
+func (mailDelivery) Kind() string { return "mail.deliver" }
+
+func (mailDelivery) InsertOpts() jobs.InsertOpts {
+	return jobs.InsertOpts{MaxAttempts: 12, UniqueOpts: jobs.UniqueOpts{ByArgs: true}}
+}
+
+type mailWorker struct {
+	jobs.WorkerDefaults[mailDelivery]
+	outbox *mail.Outbox
+}
+
+func (w *mailWorker) Work(ctx context.Context, j *jobs.Job[mailDelivery]) error {
+	return w.outbox.Deliver(ctx, j.Args.ID)
+}
+
+// sessionCleanup is the hourly job that deletes expired sessions and stale
+// sign-in counters.
+type sessionCleanup struct{}
+
+func (sessionCleanup) Kind() string { return "identity.cleanup" }
+
+type cleanupWorker struct {
+	jobs.WorkerDefaults[sessionCleanup]
+	identity *identity.Service
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *jobs.Job[sessionCleanup]) error {
+	_, err := w.identity.PurgeExpired(ctx)
+	return err
+}
+
+// start builds the whole system from settings.
+func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*system, error) {
+	switch role {
+	case roleAll, roleWeb, roleWorker:
+	default:
+		return nil, bad("VIDYA_ROLE", "%q is not web, worker or all", role)
+	}
+	secret, err := s.secretKey(log)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDatabase(ctx, s, log)
+	if err != nil {
+		return nil, err
+	}
+	sys := &system{s: s, log: log, db: db}
+	ok := false
+	defer func() {
+		if !ok {
+			sys.close(context.Background())
+		}
+	}()
+	signer, err := blob.NewSigner(deriveKey(secret, "blob urls"), s.baseURL.String())
+	if err != nil {
+		return nil, err
+	}
+	sys.signer = signer
+	getenv := s.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if sys.blobs, err = blob.Open(ctx, s.blobURL, signer, getenv); err != nil {
+		return nil, bad("VIDYA_BLOB_URL", "%s", oneLine(err))
+	}
+	sys.outbox = mail.NewOutbox(db, s.smtp)
+	sys.identity = identity.NewService(db, sys.outbox, log, identity.Config{BaseURL: s.baseURL.String(), AllowSignUp: s.allowSignUp})
+	qcfg := jobs.Config{Work: role != roleWeb}
+	if qcfg.Work {
+		qcfg.Periodic = []*jobs.PeriodicJob{jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {
+			return sessionCleanup{}, nil
+		}, &jobs.PeriodicJobOpts{RunOnStart: true})}
+	}
+	sys.queue, err = jobs.New(db, log, qcfg)
+	if err != nil {
+		return nil, err
+	}
+	jobs.AddWorker(sys.queue, &mailWorker{outbox: sys.outbox})
+	jobs.AddWorker(sys.queue, &cleanupWorker{identity: sys.identity})
+	sys.outbox.Notify = func(ctx context.Context, tx *database.Tx, id int64) error {
+		_, err := sys.queue.Insert(ctx, tx, mailDelivery{ID: id}, nil)
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerDBMetrics(reg, db)
+	if sys.handler, err = sys.routes(reg, role); err != nil {
+		return nil, err
+	}
+	ok = true
+	return sys, nil
+}
+
+// routes composes the HTTP surface: API, pages, files, health and metrics.
+func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, error) {
+	cookies := api.Cookies{Secure: sys.s.baseURL.Scheme == "https"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", sys.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if role != roleWorker {
+		(&api.API{Identity: sys.identity, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
+		mux.Handle("GET /blobs/", blob.Handler(sys.blobs, sys.signer))
+		mux.Handle("HEAD /blobs/", blob.Handler(sys.blobs, sys.signer))
+		oidcName := ""
+		if sys.s.OIDCIssuer != "" {
+			oidcName = sys.s.OIDCName
+			(&api.OIDC{Issuer: sys.s.OIDCIssuer, ClientID: sys.s.OIDCClientID, ClientSecret: sys.s.OIDCClientSecret, BaseURL: sys.s.baseURL.String(),
+				Identity: sys.identity, Cookies: cookies, Log: sys.log, HTTPClient: sys.oidcClient}).Register(mux)
+		}
+		pages, err := web.New(web.Config{Identity: sys.identity, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
+			AllowSignUp: sys.s.allowSignUp, OIDCName: oidcName, Version: Version})
+		if err != nil {
+			return nil, err
+		}
+		pages.Register(mux)
+	}
+	metrics := httpx.NewMetrics(reg)
+	var h http.Handler = mux
+	h = api.Authenticate(sys.identity, cookies, sys.log, h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = httpx.LimitBody(8<<20, h)
+	h = httpx.SecureHeaders(h)
+	routeOf := func(r *http.Request) string {
+		_, pattern := mux.Handler(r)
+		return pattern
+	}
+	h = httpx.Observe(sys.log, metrics, sys.s.trustProxy, routeOf, h)
+	return h, nil
+}
+
+// ready answers 200 when the database answers and its schema is current.
+func (sys *system) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := sys.db.Ping(ctx); err != nil {
+		sys.log.Warn("not ready: database unreachable", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if pending, err := sys.db.Pending(ctx); err != nil || pending {
+		http.Error(w, "database migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (sys *system) close(ctx context.Context) {
+	if sys.queue != nil {
+		if err := sys.queue.Stop(ctx); err != nil {
+			sys.log.Warn("stopping jobs", "err", err)
+		}
+	}
+	if sys.blobs != nil {
+		_ = sys.blobs.Close()
+	}
+	if sys.db != nil {
+		_ = sys.db.Close()
+	}
+}
+
+// Run serves until the context ends, then drains in-flight requests and
+// running jobs before returning.
+func (cmd *serveCmd) Run(e *env, c *Config) error {
+	s, err := c.validate()
+	if err != nil {
+		return err
+	}
+	s.getenv = e.getenv
+	log := newLogger(e.stderr, s.logLevel)
+	sys, err := start(e.ctx, s, log, cmd.Role)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		sys.close(ctx)
+	}()
+	if cmd.Demo {
+		if err := loadDemo(e.ctx, sys.identity); err != nil {
+			return err
+		}
+	}
+	if err := sys.queue.Start(e.ctx); err != nil {
+		return err
+	}
+	if cmd.Role == roleWorker {
+		// A worker still serves health and metrics, for its orchestrator.
+		log.Info("worker started")
+	}
+	ln, err := net.Listen("tcp", s.Listen)
+	if err != nil {
+		return bad("VIDYA_LISTEN", "cannot listen on %s: %v", s.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           sys.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().String()
+	log.Info("listening", "addr", addr, "role", cmd.Role, "version", Version, "database", string(sys.db.Dialect()))
+	fmt.Fprintf(e.stdout, "Vidya %s is listening on http://%s (role %s, %s database)\n", Version, addr, cmd.Role, sys.db.Dialect())
+	if cmd.Demo {
+		printDemo(e.stdout, s.baseURL.String(), sys.outbox.SMTPEnabled())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-e.ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// registerDBMetrics exports the connection pool's state: on PostgreSQL the
+// pgx pool, on SQLite the single writer connection (where waits show
+// writers queueing).
+func registerDBMetrics(reg *prometheus.Registry, db *database.DB) {
+	if p := db.Pool(); p != nil {
+		gauge := func(name, help string, f func() float64) {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vidya_db_pool_" + name, Help: help}, f))
+		}
+		counter := func(name, help string, f func() float64) {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vidya_db_pool_" + name, Help: help}, f))
+		}
+		gauge("connections", "Open PostgreSQL connections.", func() float64 { return float64(p.Stat().TotalConns()) })
+		gauge("connections_in_use", "PostgreSQL connections in use.", func() float64 { return float64(p.Stat().AcquiredConns()) })
+		gauge("connections_max", "Largest PostgreSQL pool size.", func() float64 { return float64(p.Stat().MaxConns()) })
+		counter("acquires_total", "Connections taken from the pool.", func() float64 { return float64(p.Stat().AcquireCount()) })
+		counter("acquire_waits_total", "Times a request waited for a free connection.", func() float64 { return float64(p.Stat().EmptyAcquireCount()) })
+		counter("acquire_wait_seconds_total", "Time spent waiting for a free connection.", func() float64 { return p.Stat().AcquireDuration().Seconds() })
+		return
+	}
+	reg.MustRegister(collectors.NewDBStatsCollector(db.SQLDB(), "sqlite_writer"))
+}

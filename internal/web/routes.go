@@ -1,0 +1,46 @@
+package web
+
+import "net/http"
+
+// Register adds every page and the static files to mux. Unknown paths get
+// the 404 page; the API registers its own, more specific, prefixes.
+func (w *Web) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", w.assets)
+
+	mux.HandleFunc("GET /{$}", w.home)
+	mux.HandleFunc("GET /lang/{code}", w.switchLang)
+
+	mux.HandleFunc("GET /signin", w.signInForm)
+	mux.HandleFunc("POST /signin", w.signIn)
+	mux.HandleFunc("GET /signup", w.signUpForm)
+	mux.HandleFunc("POST /signup", w.signUp)
+	mux.HandleFunc("POST /signout", w.signOut)
+	mux.HandleFunc("GET /forgot-password", w.forgotForm)
+	mux.HandleFunc("POST /forgot-password", w.forgot)
+	mux.HandleFunc("GET /reset-password", w.resetForm)
+	mux.HandleFunc("POST /reset-password", w.reset)
+
+	mux.HandleFunc("GET /account", w.account)
+	mux.HandleFunc("POST /account/language", w.setLanguage)
+	mux.HandleFunc("POST /account/password", w.changePassword)
+	mux.HandleFunc("POST /account/sessions/{id}/revoke", w.revokeSession)
+	mux.HandleFunc("POST /account/sessions/revoke-all", w.revokeAllSessions)
+	mux.HandleFunc("POST /account/tokens", w.createToken)
+	mux.HandleFunc("POST /account/tokens/{id}/revoke", w.revokeToken)
+
+	mux.HandleFunc("GET /a/{code}", w.authority)
+	mux.HandleFunc("POST /a/{code}", w.updateAuthority)
+	mux.HandleFunc("GET /a/{code}/users", w.members)
+	mux.HandleFunc("POST /a/{code}/users", w.addMember)
+	mux.HandleFunc("GET /a/{code}/users/{id}", w.member)
+	mux.HandleFunc("POST /a/{code}/users/{id}", w.setRoles)
+	mux.HandleFunc("GET /a/{code}/audit", w.authorityAudit)
+
+	mux.HandleFunc("GET /admin/authorities", w.authorities)
+	mux.HandleFunc("POST /admin/authorities", w.createAuthority)
+	mux.HandleFunc("GET /admin/audit", w.platformAudit)
+	mux.HandleFunc("POST /admin/audit/verify", w.verifyAudit)
+	mux.HandleFunc("GET /admin/outbox", w.outbox)
+
+	mux.HandleFunc("/", w.notFound)
+}

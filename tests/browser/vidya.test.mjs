@@ -1,0 +1,375 @@
+// Browser tests of Vidya's pages: headless Chromium (Debian's, not a
+// downloaded build) against the real server binary started with demo data.
+//
+//   go build -o /tmp/vidya ./cmd/vidya
+//   cd tests/browser && npm install && VIDYA_BIN=/tmp/vidya npm test
+//
+// Every test gets a fresh browser context at a 360×740 phone viewport. On
+// failure a full-page screenshot is saved in test-results/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const results = join(here, 'test-results');
+const PASSWORD = 'vidya-demo-pass';
+const PHONE = { width: 360, height: 740 };
+
+let server;
+let serverLog = '';
+let dataDir;
+let base;
+let browser;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(deadlineMs) {
+  const until = Date.now() + deadlineMs;
+  let last = '';
+  while (Date.now() < until) {
+    if (server.exitCode !== null) {
+      throw new Error(`vidya exited with ${server.exitCode} before it was ready:\n${serverLog}`);
+    }
+    try {
+      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`vidya was not ready within ${deadlineMs} ms (${last}):\n${serverLog}`);
+}
+
+before(async () => {
+  const bin = process.env.VIDYA_BIN;
+  assert.ok(bin, 'set VIDYA_BIN to a vidya binary, e.g. go build -o /tmp/vidya ./cmd/vidya');
+  dataDir = await mkdtemp(join(tmpdir(), 'vidya-browser-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['serve', '--demo'], {
+    env: { ...process.env, VIDYA_DATA_DIR: dataDir, VIDYA_LISTEN: `127.0.0.1:${port}`, VIDYA_BASE_URL: base },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d) => {
+    serverLog = (serverLog + d).slice(-20000);
+  };
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  await waitReady(60000);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    const t = setTimeout(() => server.kill('SIGKILL'), 10000);
+    await once(server, 'exit');
+    clearTimeout(t);
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function slug(s) {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+// scenario runs fn with a page in a fresh context, saving a screenshot if
+// it fails.
+function scenario(name, fn, contextOptions = {}) {
+  test(name, async (t) => {
+    const context = await browser.newContext({ viewport: PHONE, locale: 'en-US', ...contextOptions });
+    const page = await context.newPage();
+    // Console errors include CSP violations (inline styles or scripts).
+    const problems = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    try {
+      await fn(page, t);
+      assert.deepEqual(problems.filter((m) => !/responded with a status of 4\d\d/.test(m)), [], 'the browser reported errors');
+    } catch (err) {
+      await mkdir(results, { recursive: true });
+      await page.screenshot({ path: join(results, `${slug(name)}.png`), fullPage: true }).catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+function unique(prefix) {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+async function signIn(page, email, password = PASSWORD) {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/`);
+}
+
+async function h1(page) {
+  return (await page.locator('h1').textContent()).trim();
+}
+
+scenario('sign-up of a new learner lands signed in', async (page) => {
+  const email = `${unique('learner-')}@example.org`;
+  await page.goto(`${base}/`);
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.waitForURL(`${base}/signup`);
+  await page.getByLabel('Name', { exact: true }).fill('Kavya Sharma');
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  // The length rule is the server's; its message appears beside the field.
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('#f-password-err').waitFor();
+  assert.match(await page.locator('#f-password-err').textContent(), /at least 10 characters/);
+  assert.equal(await page.getByLabel('E-mail', { exact: true }).inputValue(), email);
+
+  await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${base}/`);
+  assert.equal(await h1(page), 'Hello, Kavya Sharma');
+  assert.match(await page.getByRole('status').textContent(), /Welcome, Kavya Sharma/);
+  assert.ok(await page.getByRole('button', { name: 'Sign out' }).isVisible());
+
+  await page.getByRole('link', { name: 'Account', exact: true }).click();
+  await page.waitForURL(`${base}/account`);
+  assert.match(await page.locator('main').textContent(), new RegExp(email.replace(/[.]/g, '\\.')));
+});
+
+scenario('sign-in with a demo user shows their authority and role', async (page) => {
+  await signIn(page, 'learner1@demo.vidya.test');
+  assert.match(await h1(page), /^Hello, /);
+  const main = await page.locator('main').textContent();
+  assert.match(main, /DEMO/);
+  assert.match(main, /Learner/);
+  // Admin links are not offered to a learner, and admin pages are not found.
+  assert.equal(await page.getByRole('link', { name: 'Manage users' }).count(), 0);
+  const res = await page.goto(`${base}/admin/authorities`);
+  assert.equal(res.status(), 404);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${base}/`);
+  assert.match(await page.getByRole('status').textContent(), /signed out/);
+});
+
+scenario('a wrong password shows the message and keeps the e-mail', async (page) => {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('E-mail', { exact: true }).fill('author@demo.vidya.test');
+  await page.getByLabel('Password', { exact: true }).fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /Wrong e-mail or password/);
+  assert.equal(await page.getByLabel('E-mail', { exact: true }).inputValue(), 'author@demo.vidya.test');
+  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+  assert.equal(new URL(page.url()).pathname, '/signin');
+});
+
+scenario('the Hindi switch renders Devanagari', async (page, t) => {
+  const fonts = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'font') fonts.push(r.url());
+  });
+  await page.goto(`${base}/signin`);
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.deepEqual(fonts, [], 'a Latin-only page downloaded a font');
+
+  await page.getByRole('link', { name: 'हिन्दी' }).click();
+  await page.waitForURL(`${base}/signin`);
+  await page.evaluate(() => document.fonts.ready);
+  assert.equal(await page.getAttribute('html', 'lang'), 'hi');
+  assert.equal(await h1(page), 'साइन इन करें');
+  assert.equal((await page.getByLabel('पासवर्ड', { exact: true }).count()), 1);
+
+  // The heading's glyphs come from a Devanagari font, not fallback boxes.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root } = await cdp.send('DOM.getDocument');
+  const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: 'h1' });
+  const { fonts: used } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+  t.diagnostic(`h1 fonts: ${JSON.stringify(used)}`);
+  assert.ok(used.some((f) => /devanagari/i.test(f.familyName) && f.glyphCount > 0), `no Devanagari font used: ${JSON.stringify(used)}`);
+
+  // A Hindi string is drawn differently from the same number of
+  // unassigned code points (which can only be drawn as boxes).
+  const widths = await page.evaluate(() => {
+    const h = document.querySelector('h1');
+    const measure = (text) => {
+      const s = document.createElement('span');
+      s.textContent = text;
+      h.append(s);
+      const w = s.getBoundingClientRect().width;
+      s.remove();
+      return w;
+    };
+    const hindi = 'परीक्षा प्रमाणपत्र';
+    const tofu = [...hindi].map((c) => (c === ' ' ? ' ' : '\u0378')).join('');
+    return { hindi: measure(hindi), tofu: measure(tofu) };
+  });
+  t.diagnostic(`widths: ${JSON.stringify(widths)}`);
+  assert.ok(widths.hindi > 0);
+  assert.ok(Math.abs(widths.hindi - widths.tofu) > 2, `Hindi is as wide as boxes: ${JSON.stringify(widths)}`);
+
+  const box = await page.locator('h1').boundingBox();
+  assert.ok(box.width > 0 && box.height > 0);
+  await mkdir(results, { recursive: true });
+  const png = await page.locator('h1').screenshot({ path: join(results, 'hindi-h1.png') });
+  assert.ok(png.length > 500, 'the heading screenshot is empty');
+
+  // Our vendored copy decodes as a font (phones without a Devanagari font
+  // get it through the @font-face url()).
+  const css = await (await fetch(`${base}${await page.getAttribute('link[rel=stylesheet]', 'href')}`)).text();
+  for (const [, url] of css.matchAll(/url\((\/static\/fonts\/[^)]+)\)/g)) {
+    const status = await page.evaluate(async (u) => {
+      const f = new FontFace('Probe', `url(${u})`);
+      await f.load();
+      return f.status;
+    }, url);
+    assert.equal(status, 'loaded', url);
+  }
+  // The face declared in the stylesheet loads (from the phone or our copy).
+  const loaded = await page.evaluate(async () => (await document.fonts.load('700 20px "Vidya Devanagari"', 'क')).length);
+  assert.ok(loaded > 0, 'the Vidya Devanagari font face did not load');
+});
+
+scenario('the sign-in page fits a phone, in English and Hindi', async (page, t) => {
+  await mkdir(results, { recursive: true });
+  for (const lang of ['en', 'hi']) {
+    await page.goto(`${base}/lang/${lang}?next=/signin`);
+    await page.evaluate(() => document.fonts.ready);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${lang}: the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: join(results, `signin-${lang}.png`) });
+    t.diagnostic(`saved test-results/signin-${lang}.png`);
+  }
+  // Keyboard users see where they are.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+});
+
+scenario('the sign-in page is light', async (page, t) => {
+  // A first visit each: a fresh context (empty cache), the language chosen
+  // by the browser's Accept-Language.
+  for (const [lang, locale] of [['en', 'en-US'], ['hi', 'hi-IN']]) {
+    const context = await browser.newContext({ viewport: PHONE, locale });
+    try {
+      const p = await context.newPage();
+      const seen = [];
+      p.on('requestfinished', async (req) => {
+        const s = await req.sizes();
+        seen.push({ url: req.url(), type: req.resourceType(), transfer: s.responseBodySize + s.responseHeadersSize, body: s.responseBodySize });
+      });
+      await p.goto(`${base}/signin`);
+      await p.waitForLoadState('networkidle');
+      assert.equal(await p.getAttribute('html', 'lang'), lang);
+      const total = seen.reduce((n, r) => n + r.transfer, 0);
+      const report = [];
+      for (const r of seen) {
+        const raw = (await (await fetch(r.url, { headers: { 'Accept-Language': locale } })).arrayBuffer()).byteLength;
+        report.push(`${r.type} ${new URL(r.url).pathname}: ${raw} B raw, ${r.body} B on the wire`);
+        if (r.type === 'document') assert.ok(raw < 15 * 1024, `${lang} HTML is ${raw} B`);
+        if (r.type === 'stylesheet') assert.ok(raw < 10 * 1024, `CSS is ${raw} B`);
+      }
+      t.diagnostic(`sign-in (${lang}) first load: ${seen.length} requests, ${total} B transferred incl. headers; ${report.join('; ')}`);
+      assert.ok(total < 20 * 1024, `${lang} first load is ${total} B`);
+    } finally {
+      await context.close();
+    }
+  }
+  // What a phone without any Devanagari font would add on a Hindi page.
+  await page.goto(`${base}/signin`);
+  const css = await (await fetch(`${base}${await page.getAttribute('link[rel=stylesheet]', 'href')}`)).text();
+  const fonts = [...css.matchAll(/url\((\/static\/fonts\/[^)]+)\)/g)].map((m) => m[1]);
+  assert.equal(fonts.length, 2);
+  for (const f of fonts) {
+    const b = (await (await fetch(base + f)).arrayBuffer()).byteLength;
+    t.diagnostic(`font ${f}: ${b} B (fetched only by Hindi pages on phones without a Devanagari font)`);
+  }
+});
+
+scenario('a platform admin creates an authority; its admin adds a user who is listed', async (page) => {
+  const code = unique('PW').toUpperCase().slice(0, 20);
+  const adminEmail = `${unique('boss-')}@example.org`;
+  const learnerEmail = `${unique('pupil-')}@example.org`;
+
+  await signIn(page, 'platform@demo.vidya.test');
+  await page.getByRole('link', { name: 'Authorities' }).first().click();
+  await page.waitForURL(`${base}/admin/authorities`);
+  await page.getByLabel('Code', { exact: true }).fill(code);
+  await page.getByLabel('Authority name', { exact: true }).fill('Playwright State Board');
+  await page.getByLabel('Contact e-mail', { exact: true }).fill('office@board.example');
+  await page.getByLabel('Contact phone', { exact: true }).fill('+91 11 2345 6789');
+  await page.getByRole('button', { name: 'Create authority' }).click();
+  await page.getByText(`Authority ${code} has been created.`).waitFor();
+  await page.getByRole('link', { name: code, exact: true }).click();
+  await page.waitForURL(`${base}/a/${code}`);
+  assert.equal(await h1(page), `Playwright State Board ${code}`);
+
+  // The platform admin makes the authority's first administrator.
+  await page.getByRole('link', { name: 'Manage users' }).click();
+  await page.waitForURL(`${base}/a/${code}/users`);
+  await page.getByLabel('E-mail', { exact: true }).fill(adminEmail);
+  await page.getByLabel('Name', { exact: true }).fill('Board Boss');
+  await page.getByLabel('First password (optional)').fill('boss password 123');
+  await page.getByLabel('Administrator', { exact: true }).check();
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.getByText(`${adminEmail} has been added.`).waitFor();
+  assert.equal(await page.getByRole('row', { name: new RegExp(adminEmail.replace(/[.]/g, '\\.')) }).count(), 1);
+
+  // That administrator signs in on another device and adds a learner.
+  const other = await browser.newContext({ viewport: PHONE, locale: 'en-US' });
+  const p2 = await other.newPage();
+  try {
+    await signIn(p2, adminEmail, 'boss password 123');
+    await p2.getByRole('link', { name: 'Manage users' }).click();
+    await p2.waitForURL(`${base}/a/${code}/users`);
+    await p2.getByLabel('E-mail', { exact: true }).fill(learnerEmail);
+    await p2.getByLabel('Name', { exact: true }).fill('Pupil One');
+    await p2.getByLabel('Learner', { exact: true }).check();
+    await p2.getByRole('button', { name: 'Add user' }).click();
+    await p2.getByText(`${learnerEmail} has been added.`).waitFor();
+    const row = p2.getByRole('row', { name: new RegExp(learnerEmail.replace(/[.]/g, '\\.')) });
+    assert.equal(await row.count(), 1);
+    assert.match(await row.textContent(), /Pupil One.*Learner/s);
+  } catch (err) {
+    await mkdir(results, { recursive: true });
+    await p2.screenshot({ path: join(results, 'authority-admin-adds-user.png'), fullPage: true }).catch(() => {});
+    throw err;
+  } finally {
+    await other.close();
+  }
+});
