@@ -88,6 +88,11 @@ func VerifyPassword(hash, pw string) (bool, error) {
 	if err != nil || len(want) == 0 || len(want) > 128 {
 		return false, errBadHash
 	}
+	// Sscanf ignores text after its last verb and base64 skips line breaks,
+	// so the hash must also read back exactly as written ("v=19A" is not v=19).
+	if hash != fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", version, m, t, p, b64.EncodeToString(salt), b64.EncodeToString(want)) {
+		return false, errBadHash
+	}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,12 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, in NewToken) (*
 	a, err := s.authorityFor(ctx, p, in.Authority, in.Role)
 	if err != nil {
 		return nil, "", err
+	}
+	// authorityFor lets platform administrators act as any role, but a
+	// token works only while its owner holds its role (AuthenticateToken),
+	// so one minted without the membership would be dead on arrival.
+	if !slices.ContainsFunc(p.Memberships, func(m Membership) bool { return m.AuthorityID == a.ID && m.Role == in.Role }) {
+		return nil, "", errs.E(errs.Forbidden, op, "you do not hold the role %s in %s", in.Role, a.Code)
 	}
 	_, secret := randomToken(20)
 	secret = TokenPrefix + secret
