@@ -129,18 +129,23 @@ func (a *API) routes() []route {
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				return Me{User: p.User, Memberships: p.Memberships, ViaToken: p.TokenID != 0}, nil
 			}},
-		{method: "POST", path: "/api/v1/me/password", summary: "Change the caller's password (ends all sessions)", access: browser,
+		{method: "PATCH", path: "/api/v1/me", summary: "Change the caller's name and language", access: signedIn,
+			in: (*identity.ProfileUpdate)(nil), out: identity.User{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				var in identity.ProfileUpdate
+				if err := httpx.Decode(w, r, &in, 0); err != nil {
+					return nil, err
+				}
+				return id.UpdateProfile(r.Context(), p, in)
+			}},
+		{method: "POST", path: "/api/v1/me/password", summary: "Change the caller's password (ends their other sessions)", access: browser,
 			in: (*PasswordChange)(nil),
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				var in PasswordChange
 				if err := httpx.Decode(w, r, &in, 0); err != nil {
 					return nil, err
 				}
-				if err := id.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword); err != nil {
-					return nil, err
-				}
-				a.Cookies.Clear(w)
-				return nil, nil
+				return nil, id.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword)
 			}},
 		{method: "GET", path: "/api/v1/me/sessions", summary: "The caller's signed-in sessions", access: browser, out: List[identity.Session]{},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {

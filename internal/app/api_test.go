@@ -114,6 +114,8 @@ func sampleBody(op docOp) any {
 		return map[string]any{"email": "nobody@x.test"}
 	case "POST /api/v1/auth/password-reset/confirm":
 		return map[string]any{"token": "nope", "password": "long-enough-pass"}
+	case "PATCH /api/v1/me":
+		return map[string]any{"name": "Renamed", "locale": "hi"}
 	case "POST /api/v1/me/password":
 		return map[string]any{"current_password": "wrong", "new_password": "long-enough-pass"}
 	case "POST /api/v1/me/tokens":
@@ -140,6 +142,7 @@ var unscopedRoutes = map[string]string{
 	"POST /api/v1/auth/password-reset":         "public",
 	"POST /api/v1/auth/password-reset/confirm": "public",
 	"GET /api/v1/me":                           "self",
+	"PATCH /api/v1/me":                         "self",
 	"POST /api/v1/me/password":                 "self",
 	"GET /api/v1/me/sessions":                  "self",
 	"DELETE /api/v1/me/sessions/{id}":          "other's id",

@@ -88,14 +88,18 @@ func TestServeWithDemoData(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v", err)
 	}
-	// Demo data loads again without error and without duplicates.
+	out1, _, err := runWith(t, env, "admin", "verify-audit")
+	if err != nil || !strings.Contains(out1, "audit log intact") {
+		t.Fatalf("verify-audit after demo: %q %v", out1, err)
+	}
+	// Demo data loads again without error, duplicates or new audit entries.
 	_, _, stop = serveInProcess(t, env, "--demo")
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	out2, _, err := runWith(t, env, "admin", "verify-audit")
-	if err != nil || !strings.Contains(out2, "audit log intact") {
-		t.Fatalf("verify-audit after demo: %q %v", out2, err)
+	if err != nil || out2 != out1 {
+		t.Fatalf("verify-audit after loading the demo again: %q (before %q) %v", out2, out1, err)
 	}
 }
 

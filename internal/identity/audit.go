@@ -36,7 +36,7 @@ type AuditEntry struct {
 // appendAudit adds e to the log inside tx, so the action and its record
 // commit or roll back together. Appenders serialise on the audit_head row:
 // the UPDATE locks it on PostgreSQL, and SQLite has one writer anyway.
-func appendAudit(ctx context.Context, tx *database.Tx, e AuditEntry) error {
+func (s *Service) appendAudit(ctx context.Context, tx *database.Tx, e AuditEntry) error {
 	o := OriginFrom(ctx)
 	if e.IP == "" {
 		e.IP = o.IP
@@ -44,7 +44,7 @@ func appendAudit(ctx context.Context, tx *database.Tx, e AuditEntry) error {
 	if e.RequestID == "" {
 		e.RequestID = o.RequestID
 	}
-	e.At = time.Now().UTC().Truncate(time.Microsecond)
+	e.At = s.now()
 	if e.Details == nil {
 		e.details = "{}"
 	} else {

@@ -193,7 +193,7 @@ func TestListAudit(t *testing.T) {
 			_, err := f.svc.ListAudit(f.ctx, adminA, "", identity.AuditFilter{})
 			wantErr(t, err, errs.Forbidden)
 			_, err = f.svc.ListAudit(f.ctx, nil, "", identity.AuditFilter{})
-			wantErr(t, err, errs.Forbidden)
+			wantErr(t, err, errs.Unauthorized)
 		})
 	})
 }

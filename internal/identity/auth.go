@@ -163,7 +163,7 @@ func (s *Service) recordFailure(ctx context.Context, email, ip string) error {
 			if _, err := tx.Exec(ctx, `UPDATE login_failures SET locked_until = $1 WHERE key = $2`, now.Add(lock), k); err != nil {
 				return errs.Wrap("identity: record sign-in failure", err)
 			}
-			if err := appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "signin.locked", Target: k,
+			if err := s.appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "signin.locked", Target: k,
 				Details: map[string]any{"failures": failures, "locked_seconds": int(lock.Seconds())}}); err != nil {
 				return err
 			}
@@ -326,7 +326,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, p *Principal) (int64, e
 		if n, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, p.User.ID); err != nil {
 			return errs.Wrap("identity: sign out everywhere", err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, Action: "session.revoke_all", Target: p.User.Email, Details: map[string]any{"sessions": n}})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, Action: "session.revoke_all", Target: p.User.Email, Details: map[string]any{"sessions": n}})
 	})
 	s.sessions.forgetUser(p.User.ID)
 	return n, err
@@ -384,7 +384,7 @@ func (s *Service) RevokeSession(ctx context.Context, p *Principal, id string) er
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2`, target, p.User.ID); err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, Action: "session.revoke", Target: id})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, Action: "session.revoke", Target: id})
 	})
 	s.sessions.forget(string(target))
 	return err
@@ -426,7 +426,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 		if err := s.mailer.Queue(ctx, tx, u.Email, "Reset your Vidya password", body); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.password_reset_requested", Target: u.Email})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.password_reset_requested", Target: u.Email})
 	})
 }
 
@@ -441,14 +441,23 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" || len(token) > 100 {
 		return bad
 	}
+	// Check the link before paying for a hash, so junk links cost nothing;
+	// the transaction below checks again, as the link may be used meanwhile.
+	var expires time.Time
+	var used sql.NullTime
+	var userID int64
+	err := s.db.QueryRow(ctx, `SELECT user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1`, hashToken(token)).Scan(&userID, &expires, &used)
+	if errors.Is(err, database.ErrNoRows) || (err == nil && (used.Valid || s.now().After(expires))) {
+		return bad
+	}
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
 	h, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	var userID int64
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
-		var expires time.Time
-		var used sql.NullTime
 		err := tx.QueryRow(ctx, `SELECT user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1`, hashToken(token)).Scan(&userID, &expires, &used)
 		if errors.Is(err, database.ErrNoRows) || (err == nil && (used.Valid || s.now().After(expires))) {
 			return bad
@@ -459,7 +468,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if _, err := tx.Exec(ctx, `UPDATE password_resets SET used_at = $1 WHERE token_hash = $2`, s.now(), hashToken(token)); err != nil {
 			return errs.Wrap(op, err)
 		}
-		if err := s.setPasswordTx(ctx, tx, userID, h); err != nil {
+		if err := s.setPasswordTx(ctx, tx, userID, h, ""); err != nil {
 			return err
 		}
 		u, err := s.userByID(ctx, tx, userID)
@@ -469,7 +478,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, "account:"+u.Email); err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: userID, Actor: u.Email, Action: "user.password_reset", Target: u.Email, Details: map[string]any{"via": "e-mailed link"}})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: userID, Actor: u.Email, Action: "user.password_reset", Target: u.Email, Details: map[string]any{"via": "e-mailed link"}})
 	})
 	if err == nil {
 		s.sessions.forgetUser(userID)
@@ -478,7 +487,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 }
 
 // ChangePassword changes the caller's password after checking the current
-// one, and ends all their sessions (the caller signs in again).
+// one, and ends all their other sessions; the one making the change stays.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
 	const op = "identity: change password"
 	if msg := checkPassword(next); msg != "" {
@@ -502,10 +511,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
-		if err := s.setPasswordTx(ctx, tx, u.ID, h); err != nil {
+		if err := s.setPasswordTx(ctx, tx, u.ID, h, p.SessionID); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.password_change", Target: u.Email})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.password_change", Target: u.Email})
 	})
 	if err == nil {
 		s.sessions.forgetUser(u.ID)
@@ -515,5 +524,12 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 
 // StartSessionFor starts a session for a user authenticated elsewhere (OIDC).
 func (s *Service) StartSessionFor(ctx context.Context, userID int64, method string) (SessionToken, error) {
+	u, err := s.userByID(ctx, s.db, userID)
+	if err != nil {
+		return "", err
+	}
+	if u.Disabled {
+		return "", errs.E(errs.Forbidden, "identity: start session", "this account is disabled")
+	}
 	return s.startSession(ctx, userID, method)
 }

@@ -51,7 +51,7 @@ func (s *Service) SignInOIDC(ctx context.Context, c OIDCClaims) (SessionToken, *
 			if _, err := tx.Exec(ctx, `UPDATE users SET oidc_issuer = $1, oidc_subject = $2, updated_at = $3 WHERE id = $4`, c.Issuer, c.Subject, s.now(), u.ID); err != nil {
 				return errs.Wrap(op, err)
 			}
-			return appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.oidc_link", Target: u.Email, Details: map[string]any{"issuer": c.Issuer}})
+			return s.appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.oidc_link", Target: u.Email, Details: map[string]any{"issuer": c.Issuer}})
 		})
 		if err != nil {
 			return "", nil, err

@@ -192,7 +192,7 @@ func (s *Service) CreateAuthority(ctx context.Context, p *Principal, in NewAutho
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "authority.create", Target: a.Code, Details: map[string]any{"name": a.Name}})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "authority.create", Target: a.Code, Details: map[string]any{"name": a.Name}})
 	})
 	if err != nil {
 		return nil, err
@@ -217,7 +217,7 @@ func (s *Service) UpdateAuthority(ctx context.Context, p *Principal, code string
 			in.Name, in.ContactEmail, in.ContactPhone, s.now(), a.ID); err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "authority.update", Target: a.Code,
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "authority.update", Target: a.Code,
 			Details: map[string]any{"name": in.Name, "contact_email": in.ContactEmail, "contact_phone": in.ContactPhone}})
 	})
 	if err != nil {
@@ -377,7 +377,7 @@ type NewUser struct {
 	Roles    []Role `json:"roles"`
 }
 
-func (in *NewUser) validate(op string, needPassword bool) error {
+func (in *NewUser) validate(op string, needPassword, needRoles bool) error {
 	in.Email = normEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	v := errs.Validation{Op: op}
@@ -399,18 +399,17 @@ func (in *NewUser) validate(op string, needPassword bool) error {
 			v.Add("roles", "unknown role %q", r)
 		}
 	}
+	if needRoles && len(in.Roles) == 0 {
+		v.Add("roles", "give at least one role")
+	}
 	return v.Err()
 }
 
-func (s *Service) insertUser(ctx context.Context, tx *database.Tx, op string, in NewUser, platformAdmin bool) (*User, error) {
-	u := &User{Email: in.Email, Name: in.Name, Locale: in.Locale, PlatformAdmin: platformAdmin, CreatedAt: s.now(), UpdatedAt: s.now()}
-	if in.Password != "" {
-		h, err := s.hashPassword(ctx, in.Password)
-		if err != nil {
-			return nil, err
-		}
-		u.passwordHash = h
-	}
+// insertUser adds a user with an already computed password hash (empty for
+// none). Hash before the transaction: argon2 takes tens of milliseconds, and
+// on SQLite an open write transaction holds up every other writer.
+func (s *Service) insertUser(ctx context.Context, tx *database.Tx, op string, in NewUser, passwordHash string, platformAdmin bool) (*User, error) {
+	u := &User{Email: in.Email, Name: in.Name, Locale: in.Locale, PlatformAdmin: platformAdmin, CreatedAt: s.now(), UpdatedAt: s.now(), passwordHash: passwordHash}
 	err := tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash, locale, platform_admin, created_at, updated_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING id`,
 		u.Email, u.Name, u.passwordHash, u.Locale, platformAdmin, u.CreatedAt).Scan(&u.ID)
 	if database.IsUniqueViolation(err) {
@@ -429,16 +428,23 @@ func (s *Service) SignUp(ctx context.Context, in NewUser) (*User, error) {
 		return nil, errs.E(errs.Forbidden, op, "sign-up is closed on this server; ask your administrator for an account")
 	}
 	in.Roles = nil
-	if err := in.validate(op, true); err != nil {
+	if err := in.validate(op, true, false); err != nil {
+		return nil, err
+	}
+	if _, err := s.userByEmail(ctx, s.db, in.Email); err == nil {
+		return nil, &errs.Error{Kind: errs.Conflict, Op: op, Message: "an account with this e-mail exists already", Fields: map[string]string{"email": "is taken"}}
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
+	if err != nil {
 		return nil, err
 	}
 	var u *User
-	err := s.db.InTx(ctx, func(tx *database.Tx) (err error) {
-		u, err = s.insertUser(ctx, tx, op, in, false)
+	err = s.db.InTx(ctx, func(tx *database.Tx) (err error) {
+		u, err = s.insertUser(ctx, tx, op, in, hash, false)
 		if err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.signup", Target: u.Email})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: u.ID, Actor: u.Email, Action: "user.signup", Target: u.Email})
 	})
 	return u, err
 }
@@ -451,11 +457,14 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, authorityCode st
 	if err != nil {
 		return nil, err
 	}
-	if err := in.validate(op, false); err != nil {
+	if err := in.validate(op, false, true); err != nil {
 		return nil, err
 	}
-	if len(in.Roles) == 0 {
-		return nil, &errs.Error{Kind: errs.Invalid, Op: op, Message: "some fields are not valid", Fields: map[string]string{"roles": "give at least one role"}}
+	hash := ""
+	if _, err := s.userByEmail(ctx, s.db, in.Email); errs.Is(err, errs.NotFound) && in.Password != "" {
+		if hash, err = s.hashPassword(ctx, in.Password); err != nil {
+			return nil, err
+		}
 	}
 	var m *Member
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
@@ -464,7 +473,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, authorityCode st
 		// PostgreSQL a failed INSERT aborts the whole transaction.
 		u, err := s.userByEmail(ctx, tx, in.Email)
 		if errs.Is(err, errs.NotFound) {
-			u, err = s.insertUser(ctx, tx, op, in, false)
+			u, err = s.insertUser(ctx, tx, op, in, hash, false)
 		}
 		if err != nil {
 			return err
@@ -474,7 +483,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, authorityCode st
 				return errs.Wrap(op, err)
 			}
 		}
-		if err := appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "user.create", Target: u.Email, Details: map[string]any{"roles": in.Roles}}); err != nil {
+		if err := s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "user.create", Target: u.Email, Details: map[string]any{"roles": in.Roles}}); err != nil {
 			return err
 		}
 		m, err = s.member(ctx, tx, a.ID, u.ID)
@@ -523,7 +532,7 @@ func (s *Service) SetRoles(ctx context.Context, p *Principal, authorityCode stri
 				return errs.Wrap(op, err)
 			}
 		}
-		if err := appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "user.roles", Target: before.Email,
+		if err := s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "user.roles", Target: before.Email,
 			Details: map[string]any{"from": before.Roles, "to": roles}}); err != nil {
 			return err
 		}
@@ -697,7 +706,7 @@ func (s *Service) EnsureAuthority(ctx context.Context, actor string, in NewAutho
 			in.Code, in.Name, in.ContactEmail, in.ContactPhone, s.now()).Scan(&id); err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{Actor: actor, AuthorityID: id, Action: "authority.create", Target: in.Code, Details: map[string]any{"name": in.Name}})
+		return s.appendAudit(ctx, tx, AuditEntry{Actor: actor, AuthorityID: id, Action: "authority.create", Target: in.Code, Details: map[string]any{"name": in.Name}})
 	})
 	if err != nil {
 		return nil, err
@@ -710,7 +719,7 @@ func (s *Service) EnsureAuthority(ctx context.Context, actor string, in NewAutho
 // the authority named by authorityCode (may be empty).
 func (s *Service) EnsureUser(ctx context.Context, actor string, in NewUser, platformAdmin bool, authorityCode string) (*User, error) {
 	const op = "identity: ensure user"
-	if err := in.validate(op, false); err != nil {
+	if err := in.validate(op, false, false); err != nil {
 		return nil, err
 	}
 	var a *Authority
@@ -720,14 +729,22 @@ func (s *Service) EnsureUser(ctx context.Context, actor string, in NewUser, plat
 			return nil, err
 		}
 	}
+	hash := ""
+	if _, err := s.userByEmail(ctx, s.db, in.Email); errs.Is(err, errs.NotFound) && in.Password != "" {
+		if hash, err = s.hashPassword(ctx, in.Password); err != nil {
+			return nil, err
+		}
+	}
 	var u *User
 	err := s.db.InTx(ctx, func(tx *database.Tx) (err error) {
+		changed := false
 		u, err = s.userByEmail(ctx, tx, in.Email)
 		if errs.Is(err, errs.NotFound) {
-			u, err = s.insertUser(ctx, tx, op, in, platformAdmin)
+			u, err = s.insertUser(ctx, tx, op, in, hash, platformAdmin)
+			changed = true
 		} else if err == nil && platformAdmin && !u.PlatformAdmin {
 			_, err = tx.Exec(ctx, `UPDATE users SET platform_admin = TRUE, updated_at = $1 WHERE id = $2`, s.now(), u.ID)
-			u.PlatformAdmin = true
+			u.PlatformAdmin, changed = true, true
 		}
 		if err != nil {
 			return err
@@ -736,12 +753,17 @@ func (s *Service) EnsureUser(ctx context.Context, actor string, in NewUser, plat
 		if a != nil {
 			authorityID = a.ID
 			for _, r := range in.Roles {
-				if _, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, authority_id, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, u.ID, a.ID, string(r), s.now()); err != nil {
+				n, err := tx.Exec(ctx, `INSERT INTO memberships (user_id, authority_id, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, u.ID, a.ID, string(r), s.now())
+				if err != nil {
 					return errs.Wrap(op, err)
 				}
+				changed = changed || n > 0
 			}
 		}
-		return appendAudit(ctx, tx, AuditEntry{Actor: actor, AuthorityID: authorityID, Action: "user.create", Target: u.Email,
+		if !changed {
+			return nil // running it again records nothing new
+		}
+		return s.appendAudit(ctx, tx, AuditEntry{Actor: actor, AuthorityID: authorityID, Action: "user.create", Target: u.Email,
 			Details: map[string]any{"roles": in.Roles, "platform_admin": platformAdmin}})
 	})
 	if err != nil {
@@ -767,10 +789,10 @@ func (s *Service) SetPassword(ctx context.Context, actor, email, password string
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
-		if err := s.setPasswordTx(ctx, tx, u.ID, h); err != nil {
+		if err := s.setPasswordTx(ctx, tx, u.ID, h, ""); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, AuditEntry{Actor: actor, Action: "user.password_reset", Target: u.Email, Details: map[string]any{"via": "command line"}})
+		return s.appendAudit(ctx, tx, AuditEntry{Actor: actor, Action: "user.password_reset", Target: u.Email, Details: map[string]any{"via": "command line"}})
 	})
 	if err == nil {
 		s.sessions.forgetUser(u.ID)
@@ -778,11 +800,17 @@ func (s *Service) SetPassword(ctx context.Context, actor, email, password string
 	return err
 }
 
-func (s *Service) setPasswordTx(ctx context.Context, tx *database.Tx, userID int64, hash string) error {
+// setPasswordTx stores a new password hash and ends the user's sessions,
+// all but the one whose public id is keep (if any).
+func (s *Service) setPasswordTx(ctx context.Context, tx *database.Tx, userID int64, hash, keep string) error {
 	if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3`, hash, s.now(), userID); err != nil {
 		return errs.Wrap("identity: set password", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+	keepPrefix, _ := hex.DecodeString(keep)
+	if len(keepPrefix) != 8 {
+		keepPrefix = []byte{}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND substr(token_hash, 1, 8) <> $2`, userID, keepPrefix); err != nil {
 		return errs.Wrap("identity: set password", err)
 	}
 	return nil
@@ -791,6 +819,9 @@ func (s *Service) setPasswordTx(ctx context.Context, tx *database.Tx, userID int
 // ListAudit lists audit entries, newest first: an authority's (its
 // administrators) or all of them (platform administrators).
 func (s *Service) ListAudit(ctx context.Context, p *Principal, authorityCode string, f AuditFilter) ([]AuditEntry, error) {
+	if p == nil {
+		return nil, errs.E(errs.Unauthorized, "identity: audit", "sign in first")
+	}
 	if authorityCode == "" {
 		if !p.IsPlatformAdmin() {
 			return nil, errs.E(errs.Forbidden, "identity: audit", "only platform administrators can read the whole audit log")
@@ -803,12 +834,48 @@ func (s *Service) ListAudit(ctx context.Context, p *Principal, authorityCode str
 		}
 		f.AuthorityID = a.ID
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
+	f.Limit = Page{Limit: f.Limit}.Size()
 	return s.listAudit(ctx, f)
 }
 
 // sessionIDOf is the public id of a session: a prefix of its token's hash,
 // which reveals nothing about the token.
 func sessionIDOf(hash []byte) string { return hex.EncodeToString(hash[:8]) }
+
+// ProfileUpdate changes the caller's own name and language.
+type ProfileUpdate struct {
+	Name   string `json:"name"`
+	Locale string `json:"locale"`
+}
+
+// UpdateProfile sets the caller's name and preferred language.
+func (s *Service) UpdateProfile(ctx context.Context, p *Principal, in ProfileUpdate) (*User, error) {
+	const op = "identity: update profile"
+	if p == nil {
+		return nil, errs.E(errs.Unauthorized, op, "sign in first")
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	v := errs.Validation{Op: op}
+	checkName(&v, "name", in.Name, 200)
+	if in.Locale != "en" && in.Locale != "hi" {
+		v.Add("locale", "must be en or hi")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	err := s.db.InTx(ctx, func(tx *database.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET name = $1, locale = $2, updated_at = $3 WHERE id = $4`, in.Name, in.Locale, s.now(), p.User.ID); err != nil {
+			return errs.Wrap(op, err)
+		}
+		if in.Name == p.User.Name {
+			return nil
+		}
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, Action: "user.profile", Target: p.User.Email,
+			Details: map[string]any{"from": p.User.Name, "to": in.Name}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.forgetUser(p.User.ID)
+	return s.userByID(ctx, s.db, p.User.ID)
+}

@@ -162,9 +162,14 @@ func TestSignIn(t *testing.T) {
 			if n := f.count(`SELECT count(*) FROM sessions WHERE user_id = $1`, bob.ID); n != sessions {
 				t.Fatalf("a disabled account got a session")
 			}
-			// Its existing sessions end once no cache vouches for them.
+			// No other way in starts a session either.
+			_, err = f.svc.StartSessionFor(ctx, bob.ID, "test")
+			wantErr(t, err, errs.Forbidden)
+			// Sessions from before it was disabled end once no cache vouches for them.
+			f.exec(`UPDATE users SET disabled = FALSE WHERE id = $1`, bob.ID)
 			tok, err := f.svc.StartSessionFor(ctx, bob.ID, "test")
 			must(t, err)
+			f.exec(`UPDATE users SET disabled = TRUE WHERE id = $1`, bob.ID)
 			replica := identity.NewService(db, f.outbox, quiet, identity.Config{})
 			_, err = replica.Authenticate(ctx, tok)
 			wantErr(t, err, errs.Unauthorized)

@@ -84,7 +84,7 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, in NewToken) (*
 			hashToken(secret), p.User.ID, a.ID, string(t.Role), t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt).Scan(&t.ID); err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "token.create", Target: t.Prefix,
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "token.create", Target: t.Prefix,
 			Details: map[string]any{"name": t.Name, "role": t.Role, "expires_in_days": in.ExpiresInDays}})
 	})
 	if err != nil {
@@ -153,7 +153,7 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id int64) error
 		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2`, s.now(), id); err != nil {
 			return errs.Wrap(op, err)
 		}
-		return appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: t.AuthorityID, Action: "token.revoke", Target: t.Prefix})
+		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: t.AuthorityID, Action: "token.revoke", Target: t.Prefix})
 	})
 	if err == nil {
 		s.sessions.forgetUser(p.User.ID)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type accountData struct {
 	Tokens       []identity.APIToken
 	Scopes       []scope
 	Expiries     []int
+	ProfileForm  *form
 	PasswordForm *form
 	TokenForm    *form
 }
@@ -53,6 +55,9 @@ func (w *Web) accountPage(rw http.ResponseWriter, r *http.Request, p *identity.P
 		d.Scopes = append(d.Scopes, scope{Value: m.AuthorityCode + ":" + string(m.Role), Authority: m.AuthorityCode, Role: m.Role})
 	}
 	d.Expiries = tokenExpiries
+	if d.ProfileForm == nil {
+		d.ProfileForm = &form{Values: url.Values{"name": {p.User.Name}, "locale": {w.lang(r)}}}
+	}
 	if d.PasswordForm == nil {
 		d.PasswordForm = &form{}
 	}
@@ -62,20 +67,25 @@ func (w *Web) accountPage(rw http.ResponseWriter, r *http.Request, p *identity.P
 	w.render(rw, r, status, "account", w.newView(r, d))
 }
 
-// setLanguage stores the preferred language. The identity service has no
-// way yet to change a user's locale, so the choice lives in the language
-// cookie, which outranks the account's locale.
-func (w *Web) setLanguage(rw http.ResponseWriter, r *http.Request) {
-	if w.user(rw, r) == nil || !w.parseForm(rw, r) {
+// updateProfile saves the caller's name and language; the language also
+// goes into the language cookie so this browser switches at once.
+func (w *Web) updateProfile(rw http.ResponseWriter, r *http.Request) {
+	p := w.user(rw, r)
+	if p == nil || !w.parseForm(rw, r) {
 		return
 	}
-	code := r.PostForm.Get("locale")
-	if !slices.Contains(languages, code) {
-		w.errorPage(rw, r, http.StatusBadRequest, "error.invalid_title", "error.badform")
+	u, err := w.svc.UpdateProfile(r.Context(), p, identity.ProfileUpdate{Name: r.PostForm.Get("name"), Locale: r.PostForm.Get("locale")})
+	if err != nil {
+		f := formOf(r)
+		if !w.invalid(f, w.lang(r), err) {
+			w.fail(rw, r, err)
+			return
+		}
+		w.accountPage(rw, r, p, http.StatusUnprocessableEntity, &accountData{ProfileForm: f})
 		return
 	}
-	w.setLangCookie(rw, code)
-	w.setFlash(rw, "flash.language_saved")
+	w.setLangCookie(rw, u.Locale)
+	w.setFlash(rw, "flash.profile_saved")
 	seeOther(rw, r, "/account")
 }
 
@@ -95,16 +105,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 		w.accountPage(rw, r, p, http.StatusUnprocessableEntity, &accountData{PasswordForm: f})
 		return
 	}
-	// Changing the password ended every session, this one too; start a new
-	// one here so the person who just proved the password stays signed in.
-	tok, _, err := w.svc.SignIn(r.Context(), p.User.Email, next)
-	if err != nil {
-		w.cfg.Cookies.Clear(rw)
-		w.setFlash(rw, "flash.password_changed_signin")
-		seeOther(rw, r, "/signin")
-		return
-	}
-	w.cfg.Cookies.Set(rw, tok)
+	// The service ended every other session; this one stays signed in.
 	w.setFlash(rw, "flash.password_changed")
 	seeOther(rw, r, "/account")
 }

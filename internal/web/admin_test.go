@@ -253,3 +253,15 @@ func TestChangePassword(t *testing.T) {
 	c.get("/account").wantStatus(t, http.StatusOK).wantContains(t, "Your password has been changed.")
 	other.get("/account").wantStatus(t, http.StatusSeeOther)
 }
+
+func TestUpdateProfile(t *testing.T) {
+	e := newEnv(t)
+	c := e.signedIn("learner-a@vidya.test")
+	c.post("/account/profile", url.Values{"name": {""}, "locale": {"en"}}).
+		wantStatus(t, http.StatusUnprocessableEntity).wantContains(t, `id="f-name-err"`)
+	c.post("/account/profile", url.Values{"name": {"अनन्या राव"}, "locale": {"hi"}}).wantRedirect(t, "/account")
+	// The page now greets in Hindi and shows the new name in the form.
+	c.get("/account").wantStatus(t, http.StatusOK).wantContains(t, `lang="hi"`, `value="अनन्या राव"`)
+	// The choice belongs to the account: a new browser gets Hindi too.
+	e.signedIn("learner-a@vidya.test").get("/account").wantContains(t, `lang="hi"`)
+}

@@ -21,7 +21,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /reset-password", w.reset)
 
 	mux.HandleFunc("GET /account", w.account)
-	mux.HandleFunc("POST /account/language", w.setLanguage)
+	mux.HandleFunc("POST /account/profile", w.updateProfile)
 	mux.HandleFunc("POST /account/password", w.changePassword)
 	mux.HandleFunc("POST /account/sessions/{id}/revoke", w.revokeSession)
 	mux.HandleFunc("POST /account/sessions/revoke-all", w.revokeAllSessions)
