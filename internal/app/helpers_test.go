@@ -56,7 +56,7 @@ func engines(t *testing.T, fn func(t *testing.T, sys *system, srv *httptest.Serv
 
 // newSystem starts the whole system (all roles) on databaseURL (empty:
 // SQLite in a temp dir) behind an httptest server.
-func newSystem(t *testing.T, databaseURL string, opts ...func(*Config)) (*system, *httptest.Server) {
+func newSystem(t testing.TB, databaseURL string, opts ...func(*Config)) (*system, *httptest.Server) {
 	t.Helper()
 	dir := t.TempDir()
 	srv := httptest.NewUnstartedServer(nil)
