@@ -39,10 +39,12 @@ type route struct {
 	summary      string
 	access       access
 	in           any // request body type, as a nil pointer (e.g. (*NewUser)(nil)); nil: no body
-	out          any // response body type; nil: 204 No Content
-	status       int // success status (default 200, or 204 when out is nil)
-	query        []param
-	handle       func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error)
+	// raw lists the media types of a binary request body (uploads).
+	raw    []string
+	out    any // response body type; nil: 204 No Content
+	status int // success status (default 200, or 204 when out is nil)
+	query  []param
+	handle func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error)
 }
 
 type param struct {
@@ -55,6 +57,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}
+	mux.HandleFunc("GET /authorities/{code}/logo", a.logo)
 	doc := openAPI(routes, a.Version)
 	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")

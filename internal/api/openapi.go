@@ -34,6 +34,13 @@ func openAPI(routes []route, version string) map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		if len(rt.raw) > 0 {
+			content := map[string]any{}
+			for _, mt := range rt.raw {
+				content[mt] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": mt}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
+		}
 		if rt.in != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.in).Elem())}}}
 		}

@@ -222,6 +222,19 @@ func (a *API) routes() []route {
 				}
 				return id.UpdateAuthority(r.Context(), p, r.PathValue("code"), in)
 			}},
+		{method: "PUT", path: "/api/v1/authorities/{code}/logo", summary: "Replace the authority's logo with a PNG or JPEG image (at most 1 MiB; served publicly at /authorities/{code}/logo)", access: signedIn,
+			raw: []string{"image/png", "image/jpeg"}, out: identity.Authority{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				data, err := readUpload(w, r, identity.MaxLogoBytes)
+				if err != nil {
+					return nil, err
+				}
+				return id.SetLogo(r.Context(), p, r.PathValue("code"), mediaType(r), data)
+			}},
+		{method: "DELETE", path: "/api/v1/authorities/{code}/logo", summary: "Remove the authority's logo", access: signedIn, out: identity.Authority{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				return id.RemoveLogo(r.Context(), p, r.PathValue("code"))
+			}},
 		{method: "GET", path: "/api/v1/authorities/{code}/users", summary: "An authority's users with their roles (its administrators)", access: signedIn,
 			out: List[identity.Member]{}, query: []param{{"after", "cursor from the previous page's next"}, {"limit", "page size, 1–200 (default 50)"}},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
@@ -41,6 +42,7 @@ type Config struct {
 type Service struct {
 	db       *database.DB
 	mailer   Mailer
+	files    blob.Store // logos; may be nil
 	log      *slog.Logger
 	cfg      Config
 	sessions *sessionCache
@@ -74,6 +76,9 @@ func NewService(db *database.DB, mailer Mailer, log *slog.Logger, cfg Config) *S
 		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 }
+
+// SetFiles gives the service a file store for authority logos.
+func (s *Service) SetFiles(files blob.Store) { s.files = files }
 
 // SetClock replaces the clock (tests only).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
+	"strings"
 
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
@@ -12,6 +17,9 @@ import (
 type authorityData struct {
 	A       *identity.Authority
 	CanEdit bool
+	// LogoVersion changes whenever the logo does, so its URL can be cached.
+	LogoVersion string
+	LogoForm    *form
 }
 
 // authority shows an authority to its members; administrators may edit it.
@@ -20,16 +28,23 @@ func (w *Web) authority(rw http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	w.authorityPage(rw, r, p, http.StatusOK, nil)
+	w.authorityPage(rw, r, p, http.StatusOK, nil, nil)
 }
 
-func (w *Web) authorityPage(rw http.ResponseWriter, r *http.Request, p *identity.Principal, status int, f *form) {
+func (w *Web) authorityPage(rw http.ResponseWriter, r *http.Request, p *identity.Principal, status int, f, logoForm *form) {
 	a, err := w.svc.Authority(r.Context(), p, r.PathValue("code"))
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	v := w.newView(r, authorityData{A: a, CanEdit: p.Has(a.ID, identity.RoleAdmin)})
+	if logoForm == nil {
+		logoForm = &form{}
+	}
+	d := authorityData{A: a, CanEdit: p.Has(a.ID, identity.RoleAdmin), LogoForm: logoForm}
+	if a.LogoKey != "" {
+		d.LogoVersion = strings.TrimSuffix(path.Base(a.LogoKey), path.Ext(a.LogoKey))
+	}
+	v := w.newView(r, d)
 	if f == nil {
 		f = &form{Values: url.Values{"name": {a.Name}, "contact_email": {a.ContactEmail}, "contact_phone": {a.ContactPhone}}}
 	}
@@ -53,10 +68,69 @@ func (w *Web) updateAuthority(rw http.ResponseWriter, r *http.Request) {
 			w.fail(rw, r, err)
 			return
 		}
-		w.authorityPage(rw, r, p, http.StatusUnprocessableEntity, f)
+		w.authorityPage(rw, r, p, http.StatusUnprocessableEntity, f, nil)
 		return
 	}
 	w.setFlash(rw, "flash.authority_saved")
+	seeOther(rw, r, "/a/"+url.PathEscape(r.PathValue("code")))
+}
+
+// uploadLogo takes a logo file from a multipart form.
+func (w *Web) uploadLogo(rw http.ResponseWriter, r *http.Request) {
+	p := w.user(rw, r)
+	if p == nil {
+		return
+	}
+	code := r.PathValue("code")
+	r.Body = http.MaxBytesReader(rw, r.Body, identity.MaxLogoBytes+64<<10)
+	data, contentType, err := readLogoField(r)
+	if err == nil {
+		_, err = w.svc.SetLogo(r.Context(), p, code, contentType, data)
+	}
+	if err != nil {
+		switch errs.KindOf(err) {
+		case errs.Invalid, errs.Unsupported, errs.TooLarge:
+			f := &form{Errors: map[string]string{"logo": errs.As(err).Message}, Message: w.cat.text(w.lang(r), "form.fix")}
+			w.authorityPage(rw, r, p, http.StatusUnprocessableEntity, nil, f)
+		default:
+			w.fail(rw, r, err)
+		}
+		return
+	}
+	w.setFlash(rw, "flash.logo_saved")
+	seeOther(rw, r, "/a/"+url.PathEscape(code))
+}
+
+// readLogoField returns the bytes and declared type of the "logo" file.
+func readLogoField(r *http.Request) ([]byte, string, error) {
+	const op = "web: logo upload"
+	f, hdr, err := r.FormFile("logo")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, "", errs.E(errs.TooLarge, op, "the file is larger than %d bytes", identity.MaxLogoBytes)
+		}
+		return nil, "", errs.E(errs.Invalid, op, "choose a PNG or JPEG file to upload")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, identity.MaxLogoBytes+1))
+	if err != nil {
+		return nil, "", errs.E(errs.Invalid, op, "the upload was cut off")
+	}
+	ct, _, _ := mime.ParseMediaType(hdr.Header.Get("Content-Type"))
+	return data, ct, nil
+}
+
+func (w *Web) removeLogo(rw http.ResponseWriter, r *http.Request) {
+	p := w.user(rw, r)
+	if p == nil {
+		return
+	}
+	if _, err := w.svc.RemoveLogo(r.Context(), p, r.PathValue("code")); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	w.setFlash(rw, "flash.logo_removed")
 	seeOther(rw, r, "/a/"+url.PathEscape(r.PathValue("code")))
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/api"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database/dbtest"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
 	"github.com/vidya-edu/vidya/internal/platform/mail"
@@ -46,6 +47,11 @@ func newEnv(t *testing.T, opts ...envOpts) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	outbox := mail.NewOutbox(db, mail.SMTPConfig{})
 	svc := identity.NewService(db, outbox, log, identity.Config{BaseURL: "http://vidya.test", AllowSignUp: !o.closedSignUp})
+	files, err := blob.NewLocal(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetFiles(files)
 	cookies := api.Cookies{}
 	w, err := New(Config{Identity: svc, Outbox: outbox, Cookies: cookies, Log: log, AllowSignUp: !o.closedSignUp, Version: "test"})
 	if err != nil {

@@ -128,6 +128,7 @@ var fieldLabels = map[string]string{
 	"name":             "field.name",
 	"locale":           "field.locale",
 	"code":             "field.code",
+	"logo":             "field.logo",
 	"contact_email":    "field.contact_email",
 	"contact_phone":    "field.contact_phone",
 	"roles":            "field.roles",

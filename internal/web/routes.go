@@ -30,6 +30,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /a/{code}", w.authority)
 	mux.HandleFunc("POST /a/{code}", w.updateAuthority)
+	mux.HandleFunc("POST /a/{code}/logo", w.uploadLogo)
+	mux.HandleFunc("POST /a/{code}/logo/remove", w.removeLogo)
 	mux.HandleFunc("GET /a/{code}/users", w.members)
 	mux.HandleFunc("POST /a/{code}/users", w.addMember)
 	mux.HandleFunc("GET /a/{code}/users/{id}", w.member)
