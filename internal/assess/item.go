@@ -151,11 +151,16 @@ var (
 
 // Item is one question, as of one version.
 type Item struct {
-	ID          int64    `json:"id"`
-	AuthorityID int64    `json:"-"`
-	Version     int      `json:"version"`
-	Type        ItemType `json:"type"`
-	Status      Status   `json:"status"`
+	ID          int64 `json:"id"`
+	AuthorityID int64 `json:"-"`
+	Version     int   `json:"version"`
+	// Revision counts saves of the current version; an edit must name the
+	// revision it started from, so two authors cannot overwrite each other.
+	Revision int `json:"revision"`
+	// Ref is the item's identifier in the file it was imported from.
+	Ref    string   `json:"ref,omitempty"`
+	Type   ItemType `json:"type"`
+	Status Status   `json:"status"`
 	// Title is a short name for lists; optional.
 	Title   string          `json:"title,omitempty"`
 	Text    map[string]Text `json:"text"` // language → wording

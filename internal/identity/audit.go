@@ -228,3 +228,13 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	}
 	return rep, nil
 }
+
+// Record appends an entry for a privileged action another domain performed
+// inside tx, so the action and its record commit together.
+func (s *Service) Record(ctx context.Context, tx *database.Tx, p *Principal, authorityID int64, action, target string, details map[string]any) error {
+	e := AuditEntry{AuthorityID: authorityID, Action: action, Target: target, Details: details, Actor: "system"}
+	if p != nil {
+		e.ActorID, e.Actor = p.User.ID, p.User.Email
+	}
+	return s.appendAudit(ctx, tx, e)
+}

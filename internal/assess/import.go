@@ -1,0 +1,208 @@
+package assess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/database"
+	"github.com/vidya-edu/vidya/internal/platform/errs"
+)
+
+// What happened to one item of an import.
+const (
+	Imported  = "imported"  // new item
+	Updated   = "updated"   // an item with the same source id existed; its content changed
+	Duplicate = "duplicate" // the same content (or the same source id and content) exists already
+	Rejected  = "rejected"  // could not be read or is not valid; Reason says why
+)
+
+// ImportLine is the report's line for one item of the file.
+type ImportLine struct {
+	Where   string `json:"where"`
+	Ref     string `json:"ref,omitempty"`
+	Outcome string `json:"outcome"`
+	ItemID  int64  `json:"item_id,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// ImportReport lists every item of an import file and what became of it.
+// Nothing in the file is left out of it.
+type ImportReport struct {
+	Lines      []ImportLine `json:"lines"`
+	Imported   int          `json:"imported"`
+	Updated    int          `json:"updated"`
+	Duplicates int          `json:"duplicates"`
+	Rejected   int          `json:"rejected"`
+	// Committed says whether the import changed the bank.
+	Committed bool   `json:"committed"`
+	Message   string `json:"message"`
+}
+
+// ImportOptions choose how an import behaves.
+type ImportOptions struct {
+	// ValidOnly imports the valid items even when others are rejected;
+	// otherwise one rejected item means nothing is imported.
+	ValidOnly bool
+	// DryRun works everything out and reports it, but changes nothing:
+	// the preview before the real import.
+	DryRun bool
+	// Progress, if set, is called after each item with the count so far.
+	Progress func(n int)
+}
+
+// Source reads an import file, calling fn with each item in turn; Read
+// functions of the format packages have this shape once their options are
+// bound.
+type Source func(fn func(Parsed) error) error
+
+var errRollback = errors.New("assess: roll back the import")
+
+// Import reads items from src into an authority's bank as drafts, in one
+// transaction. Authors and administrators.
+func (s *Service) Import(ctx context.Context, p *identity.Principal, code string, src Source, opts ImportOptions) (*ImportReport, error) {
+	const op = "assess: import"
+	a, err := s.authority(ctx, p, code, writeRoles)
+	if err != nil {
+		return nil, err
+	}
+	var rep *ImportReport
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		rep = &ImportReport{Lines: []ImportLine{}}
+		seen := map[string]int64{} // content hash -> item id, within this file
+		n := 0
+		err := src(func(pi Parsed) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			line, err := s.importOne(ctx, tx, p, a.ID, pi, seen)
+			if err != nil {
+				return err
+			}
+			rep.add(line)
+			n++
+			if opts.Progress != nil {
+				opts.Progress(n)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(rep.Lines) == 0:
+			return errs.E(errs.Invalid, op, "the file holds no items")
+		case opts.DryRun:
+			rep.Message = "Preview: nothing has been imported yet."
+			return errRollback
+		case rep.Rejected > 0 && !opts.ValidOnly:
+			rep.Message = fmt.Sprintf("Nothing was imported: %d of %d items were rejected. Fix them and import the file again, or choose to import only the valid items.", rep.Rejected, len(rep.Lines))
+			return errRollback
+		}
+		rep.Committed = true
+		rep.Message = fmt.Sprintf("%d imported, %d updated, %d duplicates skipped, %d rejected.", rep.Imported, rep.Updated, rep.Duplicates, rep.Rejected)
+		return s.id.Record(ctx, tx, p, a.ID, "items.import", fmt.Sprintf("%d items", len(rep.Lines)),
+			map[string]any{"imported": rep.Imported, "updated": rep.Updated, "duplicates": rep.Duplicates, "rejected": rep.Rejected})
+	})
+	if errors.Is(err, errRollback) {
+		return rep, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func (r *ImportReport) add(l ImportLine) {
+	r.Lines = append(r.Lines, l)
+	switch l.Outcome {
+	case Imported:
+		r.Imported++
+	case Updated:
+		r.Updated++
+	case Duplicate:
+		r.Duplicates++
+	case Rejected:
+		r.Rejected++
+	}
+}
+
+// importOne decides and does what becomes of one parsed item.
+func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Principal, authorityID int64, pi Parsed, seen map[string]int64) (ImportLine, error) {
+	line := ImportLine{Where: pi.Where, Ref: pi.Ref}
+	reject := func(err error) (ImportLine, error) {
+		line.Outcome = Rejected
+		if e := errs.As(err); e != nil && e.Kind != errs.Internal {
+			line.Reason = e.Error()
+			if e.Op != "" {
+				line.Reason = e.Error()[len(e.Op)+2:]
+			}
+		} else {
+			line.Reason = err.Error()
+		}
+		return line, nil
+	}
+	if pi.Err != nil {
+		return reject(pi.Err)
+	}
+	if pi.Item == nil {
+		return reject(errors.New("the reader gave no item and no reason"))
+	}
+	it := pi.Item
+	it.Status, it.Ref = Draft, pi.Ref
+	if err := it.Validate(); err != nil {
+		return reject(err)
+	}
+	hash := it.Hash()
+	if id, ok := seen[hash]; ok {
+		line.Outcome, line.ItemID, line.Reason = Duplicate, id, "the same item appears earlier in this file"
+		return line, nil
+	}
+	if it.Ref != "" {
+		var id int64
+		var curHash string
+		err := tx.QueryRow(ctx, `SELECT id, content_hash FROM items WHERE authority_id = $1 AND external_ref = $2 ORDER BY id LIMIT 1`, authorityID, it.Ref).Scan(&id, &curHash)
+		switch {
+		case err == nil && curHash == hash:
+			seen[hash] = id
+			line.Outcome, line.ItemID = Duplicate, id
+			line.Reason = fmt.Sprintf("item %d has this source id and the same content", id)
+			return line, nil
+		case err == nil:
+			cur, err := s.load(ctx, tx, authorityID, id)
+			if err != nil {
+				return line, err
+			}
+			next, err := s.save(ctx, tx, p, cur, it, "updated by import")
+			if err != nil {
+				return line, err
+			}
+			seen[hash] = id
+			line.Outcome, line.ItemID = Updated, id
+			if next.Version != cur.Version {
+				line.Reason = fmt.Sprintf("new version %d", next.Version)
+			}
+			return line, nil
+		case !errors.Is(err, database.ErrNoRows):
+			return line, errs.Wrap("assess: import", err)
+		}
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM items WHERE authority_id = $1 AND content_hash = $2 ORDER BY id LIMIT 1`, authorityID, hash).Scan(&id)
+	switch {
+	case err == nil:
+		seen[hash] = id
+		line.Outcome, line.ItemID = Duplicate, id
+		line.Reason = fmt.Sprintf("item %d has the same content", id)
+		return line, nil
+	case !errors.Is(err, database.ErrNoRows):
+		return line, errs.Wrap("assess: import", err)
+	}
+	if err := s.insert(ctx, tx, p, authorityID, it, "imported"); err != nil {
+		return line, err
+	}
+	seen[hash] = it.ID
+	line.Outcome, line.ItemID = Imported, it.ID
+	return line, nil
+}
