@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
@@ -17,6 +18,7 @@ import (
 // API holds what the handlers need.
 type API struct {
 	Identity *identity.Service
+	Bank     *assess.Service
 	Outbox   *mail.Outbox
 	Cookies  Cookies
 	Log      *slog.Logger
@@ -53,7 +55,7 @@ type param struct {
 
 // Register adds every API route, and the OpenAPI document, to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	routes := a.routes()
+	routes := append(a.routes(), a.itemRoutes()...)
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}

@@ -17,6 +17,7 @@ type tenants struct {
 	platform, adminA, learnerA, adminB *client
 	tokenA                             *client // adminA's API token, scoped to A
 	userB                              int64
+	itemB                              int64
 	tokenB                             int64
 	sessionB                           string
 }
@@ -73,6 +74,13 @@ func setupTenants(t *testing.T, sys *system, srv *httptest.Server) *tenants {
 	var sessions struct{ Items []identity.Session }
 	w.adminB.do("GET", "/api/v1/me/sessions", nil).json(t, &sessions)
 	w.sessionB = sessions.Items[0].ID
+	r = w.adminB.do("POST", "/api/v1/authorities/BBB/items", sampleItemInput("B's own question"))
+	if r.status != 201 {
+		t.Fatalf("item in B: %d %s", r.status, r.body)
+	}
+	var item struct{ ID int64 }
+	r.json(t, &item)
+	w.itemB = item.ID
 	return w
 }
 
@@ -114,6 +122,12 @@ func sampleBody(op docOp) any {
 		return map[string]any{"email": "nobody@x.test"}
 	case "POST /api/v1/auth/password-reset/confirm":
 		return map[string]any{"token": "nope", "password": "long-enough-pass"}
+	case "POST /api/v1/authorities/{code}/items":
+		return sampleItemInput("Intruder's question")
+	case "PUT /api/v1/authorities/{code}/items/{id}":
+		return map[string]any{"revision": 1, "item": sampleItemInput("Overwritten by an intruder")}
+	case "POST /api/v1/authorities/{code}/items/{id}/status":
+		return map[string]any{"revision": 1, "status": "retired"}
 	case "PATCH /api/v1/me":
 		return map[string]any{"name": "Renamed", "locale": "hi"}
 	case "POST /api/v1/me/password":
@@ -170,7 +184,11 @@ func TestNoRouteLetsOneAuthorityReachAnother(t *testing.T) {
 		}
 		for _, op := range ops {
 			key := op.method + " " + op.path
-			path := strings.NewReplacer("{code}", "BBB", "{id}", fmt.Sprint(w.userB)).Replace(op.path)
+			id := w.userB
+			if strings.Contains(op.path, "/items/") {
+				id = w.itemB
+			}
+			path := strings.NewReplacer("{code}", "BBB", "{id}", fmt.Sprint(id)).Replace(op.path)
 			switch {
 			case strings.Contains(op.path, "{code}"):
 				for name, c := range map[string]*client{"session": w.adminA, "token": w.tokenA, "learner": w.learnerA} {
@@ -220,7 +238,7 @@ func TestNoRouteLetsOneAuthorityReachAnother(t *testing.T) {
 func snapshotB(t *testing.T, w *tenants) string {
 	t.Helper()
 	var sb strings.Builder
-	for _, p := range []string{"/api/v1/authorities/BBB", "/api/v1/authorities/BBB/users", "/api/v1/authorities/BBB/audit"} {
+	for _, p := range []string{"/api/v1/authorities/BBB", "/api/v1/authorities/BBB/users", "/api/v1/authorities/BBB/audit", "/api/v1/authorities/BBB/items", fmt.Sprintf("/api/v1/authorities/BBB/items/%d/history", w.itemB)} {
 		r := w.platform.do("GET", p, nil)
 		if r.status != 200 {
 			t.Fatalf("platform GET %s: %d %s", p, r.status, r.body)
@@ -366,5 +384,16 @@ func TestSignInRateLimitSaysWhenToRetry(t *testing.T) {
 	// Even the right password is refused while locked.
 	if r := c.do("POST", "/api/v1/auth/signin", map[string]any{"email": "admin@a.test", "password": pw}); r.status != 429 {
 		t.Fatalf("right password while locked: %d", r.status)
+	}
+}
+
+// sampleItemInput is a valid single-choice item for the API.
+func sampleItemInput(stem string) map[string]any {
+	return map[string]any{
+		"type":    "single_choice",
+		"text":    map[string]any{"en": map[string]any{"stem": stem, "choices": map[string]string{"A": "yes", "B": "no"}}},
+		"choices": []map[string]string{{"id": "A"}, {"id": "B"}},
+		"key":     map[string]any{"choices": []string{"A"}},
+		"scoring": map[string]any{"marks": 1},
 	}
 }

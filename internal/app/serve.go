@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vidya-edu/vidya/internal/api"
+	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -65,6 +66,7 @@ type system struct {
 	queue    *jobs.Queue
 	outbox   *mail.Outbox
 	identity *identity.Service
+	bank     *assess.Service
 	handler  http.Handler
 	// oidcClient reaches the OIDC provider; nil means a default client.
 	oidcClient *http.Client
@@ -153,6 +155,7 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	sys.outbox = mail.NewOutbox(db, s.smtp)
 	sys.identity = identity.NewService(db, sys.outbox, log, identity.Config{BaseURL: s.baseURL.String(), AllowSignUp: s.allowSignUp})
 	sys.identity.SetFiles(sys.blobs)
+	sys.bank = assess.NewService(db, sys.identity, log)
 	qcfg := jobs.Config{Work: role != roleWeb}
 	if qcfg.Work {
 		qcfg.Periodic = []*jobs.PeriodicJob{jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {
@@ -191,7 +194,7 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 	mux.HandleFunc("GET /readyz", sys.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if role != roleWorker {
-		(&api.API{Identity: sys.identity, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
+		(&api.API{Identity: sys.identity, Bank: sys.bank, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
 		mux.Handle("GET /blobs/", blob.Handler(sys.blobs, sys.signer))
 		mux.Handle("HEAD /blobs/", blob.Handler(sys.blobs, sys.signer))
 		oidcName := ""

@@ -538,3 +538,24 @@ type Result struct {
 	// Manual is set for essays: the score waits for a marker.
 	Manual bool `json:"manual,omitempty"`
 }
+
+// ItemInput is the content of an item as authors send it: everything but
+// the bank's own bookkeeping (id, version, status, hashes, times).
+type ItemInput struct {
+	Type    ItemType        `json:"type"`
+	Title   string          `json:"title,omitempty"`
+	Text    map[string]Text `json:"text"`
+	Choices []Choice        `json:"choices,omitempty"`
+	Left    []string        `json:"left,omitempty"`
+	Right   []string        `json:"right,omitempty"`
+	Key     Key             `json:"key"`
+	Scoring Scoring         `json:"scoring"`
+	Tags    Tags            `json:"tags"`
+	Shuffle bool            `json:"shuffle,omitempty"`
+}
+
+// Item returns a new draft item with this content.
+func (in *ItemInput) Item() *Item {
+	return &Item{Type: in.Type, Title: in.Title, Text: in.Text, Choices: in.Choices, Left: in.Left, Right: in.Right,
+		Key: in.Key, Scoring: in.Scoring, Tags: in.Tags, Shuffle: in.Shuffle, Status: Draft}
+}
