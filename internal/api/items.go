@@ -16,6 +16,10 @@ type (
 		Revision int              `json:"revision"`
 		Item     assess.ItemInput `json:"item"`
 	}
+	// BulkResult says how many items a bulk change changed.
+	BulkResult struct {
+		Changed int `json:"changed"`
+	}
 	// StatusChange moves an item through review.
 	StatusChange struct {
 		Revision int           `json:"revision"`
@@ -51,6 +55,16 @@ func (a *API) itemRoutes() []route {
 					return nil, err
 				}
 				return bank.CreateItem(r.Context(), p, r.PathValue("code"), in.Item())
+			}},
+		{method: "POST", path: "/api/v1/authorities/{code}/items/bulk", summary: "Tag or retire many items at once, all or none", access: signedIn,
+			in: (*assess.BulkChange)(nil), out: BulkResult{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				var in assess.BulkChange
+				if err := httpx.Decode(w, r, &in, 0); err != nil {
+					return nil, err
+				}
+				n, err := bank.Bulk(r.Context(), p, r.PathValue("code"), in)
+				return BulkResult{Changed: n}, err
 			}},
 		{method: "GET", path: "/api/v1/authorities/{code}/items/{id}", summary: "One item, as of its current or a given version", access: signedIn,
 			out: assess.Item{}, query: []param{{"version", "a past version (default: the current one)"}},

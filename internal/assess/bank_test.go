@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -408,4 +409,63 @@ func (w *world) approverAsAdmin(t *testing.T) *identity.Principal {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestBulkChange(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		var ids []int64
+		for _, stem := range []string{"one", "two", "three"} {
+			it, err := w.bank.CreateItem(ctx, w.author, "HKCL", sample(stem))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, it.ID)
+		}
+		topic, hard := "maths/algebra", "hard"
+		n, err := w.bank.Bulk(ctx, w.author, "HKCL", assess.BulkChange{IDs: ids[:2], Topic: &topic, Difficulty: &hard, AddLabels: []string{"2026"}})
+		if err != nil || n != 2 {
+			t.Fatalf("bulk tag: %d %v", n, err)
+		}
+		got, _ := w.bank.Item(ctx, w.author, "HKCL", ids[0], 0)
+		if got.Tags.Topic != topic || got.Tags.Difficulty != "hard" || !slices.Contains(got.Tags.Labels, "2026") || got.Version != 1 || got.Revision != 2 {
+			t.Fatalf("after bulk tag: %+v v%d r%d", got.Tags, got.Version, got.Revision)
+		}
+		items, _, _ := w.bank.ListItems(ctx, w.author, "HKCL", assess.ItemFilter{Topic: "maths/algebra"})
+		if len(items) != 2 {
+			t.Fatalf("filter by new topic: %d", len(items))
+		}
+
+		t.Run("one bad id changes nothing", func(t *testing.T) {
+			nios, _ := w.bank.CreateItem(ctx, w.otherAdmin, "NIOS", sample("not yours"))
+			easy := "easy"
+			_, err := w.bank.Bulk(ctx, w.author, "HKCL", assess.BulkChange{IDs: []int64{ids[2], nios.ID}, Difficulty: &easy})
+			wantKind(t, err, errs.NotFound)
+			got, _ := w.bank.Item(ctx, w.author, "HKCL", ids[2], 0)
+			if got.Tags.Difficulty != "easy" || got.Revision != 1 {
+				t.Fatalf("partly applied: %+v r%d", got.Tags, got.Revision)
+			}
+			bad := "impossible"
+			_, err = w.bank.Bulk(ctx, w.author, "HKCL", assess.BulkChange{IDs: ids, Difficulty: &bad})
+			wantKind(t, err, errs.Invalid)
+			_, err = w.bank.Bulk(ctx, w.author, "HKCL", assess.BulkChange{IDs: ids})
+			wantKind(t, err, errs.Invalid)
+		})
+		t.Run("retiring needs an approver", func(t *testing.T) {
+			_, err := w.bank.Bulk(ctx, w.author, "HKCL", assess.BulkChange{IDs: ids, Retire: true})
+			wantKind(t, err, errs.Forbidden)
+			n, err := w.bank.Bulk(ctx, w.approver, "HKCL", assess.BulkChange{IDs: ids, Retire: true})
+			if err != nil || n != 3 {
+				t.Fatalf("retire: %d %v", n, err)
+			}
+			items, _, _ := w.bank.ListItems(ctx, w.author, "HKCL", assess.ItemFilter{Status: assess.Retired})
+			if len(items) != 3 {
+				t.Fatalf("retired items: %d", len(items))
+			}
+			if n, _ := w.bank.Bulk(ctx, w.approver, "HKCL", assess.BulkChange{IDs: ids, Retire: true}); n != 0 {
+				t.Fatalf("retiring again changed %d", n)
+			}
+		})
+	})
 }
