@@ -169,6 +169,7 @@ func (s *Service) CreateItem(ctx context.Context, p *identity.Principal, code st
 		return nil, err
 	}
 	it.Status = Draft
+	it.Normalize()
 	if err := it.Validate(); err != nil {
 		return nil, err
 	}
@@ -230,6 +231,7 @@ func (s *Service) UpdateItem(ctx context.Context, p *identity.Principal, code st
 	if err != nil {
 		return nil, err
 	}
+	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

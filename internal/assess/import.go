@@ -151,6 +151,7 @@ func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Pr
 	}
 	it := pi.Item
 	it.Status, it.Ref = Draft, pi.Ref
+	it.Normalize()
 	if err := it.Validate(); err != nil {
 		return reject(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
 
@@ -291,7 +293,7 @@ func (it *Item) Validate() error {
 		}
 	}
 	it.checkKey(&v, ids, left, right)
-	it.checkScoring(&v, ids)
+	it.checkScoring(&v, ids, left, right)
 	checkTags(&v, it.Tags)
 	return v.Err()
 }
@@ -434,7 +436,7 @@ func hasDup(s []string) bool {
 
 func isBad(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
 
-func (it *Item) checkScoring(v *errs.Validation, ids map[string]bool) {
+func (it *Item) checkScoring(v *errs.Validation, ids, left, right map[string]bool) {
 	s := it.Scoring
 	for _, f := range []struct {
 		name string
@@ -460,9 +462,23 @@ func (it *Item) checkScoring(v *errs.Validation, ids map[string]bool) {
 		if it.Type != Matching && !ids[k] {
 			v.Add("scoring.weights."+k, "there is no choice %q", k)
 		}
+		if it.Type == Matching {
+			l, r, ok := strings.Cut(k, "=")
+			if !ok || !left[l] || !right[r] {
+				v.Add("scoring.weights."+k, `must be "left=right", naming a left and a right item`)
+			}
+		}
 	}
-	if s.Lower != nil && s.Upper != nil && *s.Lower > *s.Upper {
-		v.Add("scoring.lower", "is above scoring.upper")
+	// Compare the bounds in force, defaults included.
+	lower, upper := -s.Penalty, s.Marks
+	if s.Lower != nil {
+		lower = *s.Lower
+	}
+	if s.Upper != nil {
+		upper = *s.Upper
+	}
+	if lower > upper {
+		v.Add("scoring.lower", "the lowest score (%g) is above the highest (%g)", lower, upper)
 	}
 	if s.Partial && it.Type != Ordering && it.Type != Matching {
 		v.Add("scoring.partial", "only ordering and matching items take partial credit by position; use weights")
@@ -488,6 +504,37 @@ func checkTags(v *errs.Validation, t Tags) {
 		if l == "" || len(l) > 64 || !utf8.ValidString(l) {
 			v.Add("tags.labels", "labels must be 1–64 bytes of text")
 		}
+	}
+}
+
+// Normalize puts every piece of text in Unicode NFC and trims the ends of
+// stems and choices, so the same words typed on different keyboards (Hindi
+// especially) are stored, searched and hashed alike.
+func (it *Item) Normalize() {
+	nfc := func(s string) string { return norm.NFC.String(s) }
+	trim := func(s string) string { return strings.TrimSpace(nfc(s)) }
+	nmap := func(m map[string]string, f func(string) string) {
+		for k, v := range m {
+			m[k] = f(v)
+		}
+	}
+	it.Title = trim(it.Title)
+	for lang, t := range it.Text {
+		t.Stem, t.Explanation = trim(t.Stem), trim(t.Explanation)
+		nmap(t.Choices, trim)
+		nmap(t.Left, trim)
+		nmap(t.Right, trim)
+		nmap(t.Feedback, trim)
+		it.Text[lang] = t
+	}
+	if it.Key.Text != nil {
+		for i, a := range it.Key.Text.Accepted {
+			it.Key.Text.Accepted[i] = nfc(a)
+		}
+	}
+	it.Tags.Topic, it.Tags.Source = trim(it.Tags.Topic), trim(it.Tags.Source)
+	for i, l := range it.Tags.Labels {
+		it.Tags.Labels[i] = trim(l)
 	}
 }
 

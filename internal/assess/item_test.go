@@ -302,3 +302,34 @@ func reversedText(m map[string]Text) map[string]Text {
 	}
 	return out
 }
+
+func TestValidateScoringBoundsAndMatchingWeights(t *testing.T) {
+	it := validItem(Matching)
+	it.Scoring.Weights = map[string]float64{"junk": 1}
+	if e := errs.As(it.Validate()); e == nil || e.Fields["scoring.weights.junk"] == "" {
+		t.Fatalf("a matching weight that names no pair was accepted: %v", e)
+	}
+	it = validItem(MultipleResponse)
+	upper := -2.0
+	it.Scoring.Penalty, it.Scoring.Upper = 1, &upper // default lower −1 is above upper −2
+	if e := errs.As(it.Validate()); e == nil || e.Fields["scoring.lower"] == "" {
+		t.Fatalf("bounds that cross were accepted: %v", e)
+	}
+}
+
+func TestNormalizeMakesKeyboardsAgree(t *testing.T) {
+	nfc := validItem(SingleChoice)
+	nfd := validItem(SingleChoice)
+	// "ज़रूरी" (necessary) typed with the precomposed letter U+095B and with
+	// ज + nukta: different bytes, the same word.
+	nfc.Text["hi"] = Text{Stem: "\u095Bरूरी", Choices: nfc.Text["hi"].Choices}
+	nfd.Text["hi"] = Text{Stem: "  \u091C\u093Cरूरी\n", Choices: nfd.Text["hi"].Choices}
+	if nfc.Text["hi"].Stem == strings.TrimSpace(nfd.Text["hi"].Stem) {
+		t.Fatal("the test's inputs are already byte-equal")
+	}
+	nfc.Normalize()
+	nfd.Normalize()
+	if nfc.Hash() != nfd.Hash() {
+		t.Fatalf("after Normalize the hashes differ: %q vs %q", nfc.Text["hi"].Stem, nfd.Text["hi"].Stem)
+	}
+}

@@ -417,7 +417,7 @@ func fuzzItems(t testing.TB) []*Item {
 		choiceItem(Ordering, "A B C", "A B C", Scoring{Marks: 3, Penalty: 1}),
 		matchingItem(Scoring{Marks: 3, Penalty: 1, Partial: true}),
 		matchingItem(Scoring{Marks: 3, Penalty: 1}),
-		matchingItem(Scoring{Marks: 3, Penalty: 1, Weights: map[string]float64{"a=1": 1, "b=2": 1, "c=3": 1, "c=4": -1, "junk": 7}}),
+		matchingItem(Scoring{Marks: 3, Penalty: 1, Weights: map[string]float64{"a=1": 1, "b=2": 1, "c=3": 1, "c=4": -1}}),
 		numericItem(NumericKey{Value: 3.14, Tolerance: 0.01}, Scoring{Marks: 4, Penalty: 1}),
 		numericItem(NumericKey{Range: true, Min: -5, Max: 5}, Scoring{Marks: 4, Penalty: 1}),
 		numericItem(NumericKey{Value: 100000}, Scoring{Marks: 4}),
