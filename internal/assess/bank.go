@@ -138,8 +138,21 @@ func (s *Service) history(ctx context.Context, tx *database.Tx, p *identity.Prin
 	return nil
 }
 
-// insert stores a new item (version 1) in tx.
+// insert stores a new item (version 1), its version row and history in tx.
 func (s *Service) insert(ctx context.Context, tx *database.Tx, p *identity.Principal, authorityID int64, it *Item, action string) error {
+	if err := s.insertRow(ctx, tx, p, authorityID, it); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO item_versions (item_id, version, status, content_hash, document, created_by, created_at) VALUES ($1, 1, $2, $3, $4, $5, $6)`,
+		it.ID, string(it.Status), it.ContentHash, encodeDocument(it), p.User.ID, it.CreatedAt); err != nil {
+		return errs.Wrap("assess: insert item", err)
+	}
+	return s.history(ctx, tx, p, it.ID, 1, action, "")
+}
+
+// insertRow stores only the items row of a new item (version 1). The
+// caller adds its version and history rows.
+func (s *Service) insertRow(ctx context.Context, tx *database.Tx, p *identity.Principal, authorityID int64, it *Item) error {
 	now := s.now()
 	it.AuthorityID, it.Version, it.Revision, it.CreatedAt, it.UpdatedAt = authorityID, 1, 1, now, now
 	if it.Status == "" {
@@ -154,11 +167,7 @@ func (s *Service) insert(ctx context.Context, tx *database.Tx, p *identity.Princ
 	if err != nil {
 		return errs.Wrap("assess: insert item", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO item_versions (item_id, version, status, content_hash, document, created_by, created_at) VALUES ($1, 1, $2, $3, $4, $5, $6)`,
-		it.ID, string(it.Status), it.ContentHash, doc, p.User.ID, now); err != nil {
-		return errs.Wrap("assess: insert item", err)
-	}
-	return s.history(ctx, tx, p, it.ID, 1, action, "")
+	return nil
 }
 
 // CreateItem adds a draft item to an authority's bank. Authors and

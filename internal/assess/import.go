@@ -2,8 +2,10 @@ package assess
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -90,6 +92,9 @@ func (s *Service) Import(ctx context.Context, p *identity.Principal, code string
 		if err != nil {
 			return err
 		}
+		if err := s.finishImport(ctx, tx, p, a.ID); err != nil {
+			return err
+		}
 		switch {
 		case len(rep.Lines) == 0:
 			return errs.E(errs.Invalid, op, "the file holds no items")
@@ -133,13 +138,13 @@ func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Pr
 	line := ImportLine{Where: pi.Where, Ref: pi.Ref}
 	reject := func(err error) (ImportLine, error) {
 		line.Outcome = Rejected
-		if e := errs.As(err); e != nil && e.Kind != errs.Internal {
-			line.Reason = e.Error()
-			if e.Op != "" {
-				line.Reason = e.Error()[len(e.Op)+2:]
-			}
-		} else {
-			line.Reason = err.Error()
+		line.Reason = err.Error()
+		if e := errs.As(err); e != nil && e.Kind != errs.Internal && e.Op != "" {
+			line.Reason = strings.TrimPrefix(e.Error(), e.Op+": ")
+		}
+		// Readers often say where in their messages; the line says it once.
+		if pi.Where != "" {
+			line.Reason = strings.TrimPrefix(line.Reason, pi.Where+": ")
 		}
 		return line, nil
 	}
@@ -160,50 +165,68 @@ func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Pr
 		line.Outcome, line.ItemID, line.Reason = Duplicate, id, "the same item appears earlier in this file"
 		return line, nil
 	}
-	if it.Ref != "" {
-		var id int64
-		var curHash string
-		err := tx.QueryRow(ctx, `SELECT id, content_hash FROM items WHERE authority_id = $1 AND external_ref = $2 ORDER BY id LIMIT 1`, authorityID, it.Ref).Scan(&id, &curHash)
-		switch {
-		case err == nil && curHash == hash:
-			seen[hash] = id
-			line.Outcome, line.ItemID = Duplicate, id
-			line.Reason = fmt.Sprintf("item %d has this source id and the same content", id)
-			return line, nil
-		case err == nil:
-			cur, err := s.load(ctx, tx, authorityID, id)
-			if err != nil {
-				return line, err
-			}
-			next, err := s.save(ctx, tx, p, cur, it, "updated by import")
-			if err != nil {
-				return line, err
-			}
-			seen[hash] = id
-			line.Outcome, line.ItemID = Updated, id
-			if next.Version != cur.Version {
-				line.Reason = fmt.Sprintf("new version %d", next.Version)
-			}
-			return line, nil
-		case !errors.Is(err, database.ErrNoRows):
-			return line, errs.Wrap("assess: import", err)
-		}
-	}
-	var id int64
-	err := tx.QueryRow(ctx, `SELECT id FROM items WHERE authority_id = $1 AND content_hash = $2 ORDER BY id LIMIT 1`, authorityID, hash).Scan(&id)
-	switch {
-	case err == nil:
-		seen[hash] = id
-		line.Outcome, line.ItemID = Duplicate, id
-		line.Reason = fmt.Sprintf("item %d has the same content", id)
-		return line, nil
-	case !errors.Is(err, database.ErrNoRows):
+	// One round trip finds both an item with the same source id and one
+	// with the same content.
+	var refID, hashID sql.NullInt64
+	var refHash sql.NullString
+	err := tx.QueryRow(ctx, `SELECT
+		(SELECT id FROM items WHERE authority_id = $1 AND external_ref = $2 AND $2 <> '' ORDER BY id LIMIT 1),
+		(SELECT content_hash FROM items WHERE authority_id = $1 AND external_ref = $2 AND $2 <> '' ORDER BY id LIMIT 1),
+		(SELECT id FROM items WHERE authority_id = $1 AND content_hash = $3 ORDER BY id LIMIT 1)`,
+		authorityID, it.Ref, hash).Scan(&refID, &refHash, &hashID)
+	if err != nil {
 		return line, errs.Wrap("assess: import", err)
 	}
-	if err := s.insert(ctx, tx, p, authorityID, it, "imported"); err != nil {
+	switch {
+	case refID.Valid && refHash.String == hash:
+		seen[hash] = refID.Int64
+		line.Outcome, line.ItemID = Duplicate, refID.Int64
+		line.Reason = fmt.Sprintf("item %d has this source id and the same content", refID.Int64)
+		return line, nil
+	case refID.Valid:
+		cur, err := s.load(ctx, tx, authorityID, refID.Int64)
+		if err != nil {
+			return line, err
+		}
+		next, err := s.save(ctx, tx, p, cur, it, "updated by import")
+		if err != nil {
+			return line, err
+		}
+		seen[hash] = cur.ID
+		line.Outcome, line.ItemID = Updated, cur.ID
+		if next.Version != cur.Version {
+			line.Reason = fmt.Sprintf("new version %d", next.Version)
+		}
+		return line, nil
+	case hashID.Valid:
+		seen[hash] = hashID.Int64
+		line.Outcome, line.ItemID = Duplicate, hashID.Int64
+		line.Reason = fmt.Sprintf("item %d has the same content", hashID.Int64)
+		return line, nil
+	}
+	if err := s.insertRow(ctx, tx, p, authorityID, it); err != nil {
 		return line, err
 	}
 	seen[hash] = it.ID
 	line.Outcome, line.ItemID = Imported, it.ID
 	return line, nil
+}
+
+// finishImport adds the version and history rows of the items the import
+// inserted, two statements for the lot rather than two per item: they are
+// the authority's only items without a version row.
+func (s *Service) finishImport(ctx context.Context, tx *database.Tx, p *identity.Principal, authorityID int64) error {
+	const op = "assess: import"
+	if _, err := tx.Exec(ctx, `INSERT INTO item_history (item_id, version, at, actor_id, actor, action, note)
+		SELECT i.id, 1, i.created_at, i.created_by, $2, 'imported', '' FROM items i
+		WHERE i.authority_id = $1 AND NOT EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = i.id)
+		ORDER BY i.id`, authorityID, p.User.Email); err != nil {
+		return errs.Wrap(op, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO item_versions (item_id, version, status, content_hash, document, created_by, created_at)
+		SELECT i.id, 1, i.status, i.content_hash, i.document, i.created_by, i.created_at FROM items i
+		WHERE i.authority_id = $1 AND NOT EXISTS (SELECT 1 FROM item_versions v WHERE v.item_id = i.id)`, authorityID); err != nil {
+		return errs.Wrap(op, err)
+	}
+	return nil
 }

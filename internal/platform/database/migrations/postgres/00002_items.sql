@@ -23,7 +23,7 @@ CREATE TABLE items (
 );
 CREATE INDEX items_authority ON items (authority_id, id);
 CREATE INDEX items_hash ON items (authority_id, content_hash);
-CREATE INDEX items_ref ON items (authority_id, external_ref) WHERE external_ref <> '';
+CREATE INDEX items_ref ON items (authority_id, external_ref);
 
 -- Every version of every item, frozen once published: tests keep pointing
 -- at the version they were built from.
