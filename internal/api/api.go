@@ -42,11 +42,14 @@ type route struct {
 	access       access
 	in           any // request body type, as a nil pointer (e.g. (*NewUser)(nil)); nil: no body
 	// raw lists the media types of a binary request body (uploads).
-	raw    []string
-	out    any // response body type; nil: 204 No Content
-	status int // success status (default 200, or 204 when out is nil)
-	query  []param
-	handle func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error)
+	raw []string
+	// produces lists the media types of a response the handler writes
+	// itself (downloads); the handler returns (nil, nil) after writing.
+	produces []string
+	out      any // response body type; nil: 204 No Content
+	status   int // success status (default 200, or 204 when out is nil)
+	query    []param
+	handle   func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error)
 }
 
 type param struct {
@@ -55,7 +58,7 @@ type param struct {
 
 // Register adds every API route, and the OpenAPI document, to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	routes := append(a.routes(), a.itemRoutes()...)
+	routes := append(append(a.routes(), a.itemRoutes()...), a.itemFileRoutes()...)
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}
@@ -97,6 +100,9 @@ func (a *API) wrap(rt route) http.Handler {
 		if err != nil {
 			httpx.Error(w, r, a.Log, err)
 			return
+		}
+		if len(rt.produces) > 0 {
+			return // the handler wrote the response
 		}
 		if rt.out == nil {
 			w.WriteHeader(status)

@@ -52,6 +52,15 @@ func openAPI(routes []route, version string) map[string]any {
 			}
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
+		if len(rt.produces) > 0 {
+			status = http.StatusOK
+			ok = map[string]any{"description": "The file"}
+			content := map[string]any{}
+			for _, mt := range rt.produces {
+				content[mt] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": mt}}
+			}
+			ok["content"] = content
+		}
 		if rt.out != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.out))}}
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/vidya-edu/vidya/internal/identity"
@@ -25,7 +26,7 @@ func (e *env) identity(c *Config) (*identity.Service, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	log := newLogger(e.stderr, s.logLevel)
+	log := newLogger(e.stderr, max(s.logLevel, slog.LevelWarn))
 	db, err := openDatabase(e.ctx, s, log)
 	if err != nil {
 		return nil, nil, err

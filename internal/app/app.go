@@ -27,6 +27,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the web server and background workers."`
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations and exit."`
 	Admin   adminCmd   `cmd:"" help:"Administer authorities, users and the audit log."`
+	Items   itemsCmd   `cmd:"" help:"Import and export item banks."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/api"
 	"github.com/vidya-edu/vidya/internal/assess"
+	"github.com/vidya-edu/vidya/internal/assess/formats"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -214,7 +215,9 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 	var h http.Handler = mux
 	h = api.Authenticate(sys.identity, cookies, sys.log, h)
 	h = http.NewCrossOriginProtection().Handler(h)
-	h = httpx.LimitBody(8<<20, h)
+	// The largest body any route takes: item imports. Each route reads at
+	// most its own limit (1 MiB for JSON).
+	h = httpx.LimitBody(formats.MaxImportBytes+1<<20, h)
 	h = httpx.SecureHeaders(h)
 	routeOf := func(r *http.Request) string {
 		_, pattern := mux.Handler(r)

@@ -141,3 +141,10 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
 }
+
+// CommandLine is the principal of the vidya command run by an operator on
+// the server: it holds platform rights and shows as "command line" in the
+// audit log and item histories.
+func CommandLine() *Principal {
+	return &Principal{User: User{Email: "command line", Name: "command line", PlatformAdmin: true}}
+}
