@@ -71,6 +71,14 @@ func (s *Service) Import(ctx context.Context, p *identity.Principal, code string
 	}
 	var rep *ImportReport
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		if s.db.Dialect() == database.Postgres {
+			// The import fills the table inside one transaction. A cached
+			// generic plan, made while the bank was small, would keep
+			// scanning it; re-planning each lookup keeps them on the indexes.
+			if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+				return errs.Wrap(op, err)
+			}
+		}
 		rep = &ImportReport{Lines: []ImportLine{}}
 		seen := map[string]int64{} // content hash -> item id, within this file
 		n := 0

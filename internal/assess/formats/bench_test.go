@@ -42,9 +42,13 @@ func giftBank(b *testing.B, n int) (string, int64) {
 //
 //	go test -run XXX -bench Import -benchtime 1x ./internal/assess/formats/
 func BenchmarkImport10000(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
+	for _, c := range []struct{ engine, format string }{{"sqlite", formats.GIFT}, {"sqlite", formats.QTI}, {"postgres", formats.GIFT}, {"postgres", formats.QTI}} {
+		engine := c.engine
+		b.Run(engine+"/"+c.format, func(b *testing.B) {
 			path, size := giftBank(b, 10_000)
+			if c.format == formats.QTI {
+				path, size = qtiBank(b, path, size)
+			}
 			for b.Loop() {
 				b.StopTimer()
 				var db *database.DB
@@ -64,7 +68,7 @@ func BenchmarkImport10000(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				src, err := formats.Open(formats.GIFT, f, size, formats.Options{})
+				src, err := formats.Open(c.format, f, size, formats.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -87,4 +91,38 @@ func BenchmarkImport10000(b *testing.B) {
 			b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "items/s")
 		})
 	}
+}
+
+// qtiBank turns the GIFT bank into a QTI 3.0 content package.
+func qtiBank(b *testing.B, giftPath string, size int64) (string, int64) {
+	f, err := os.Open(giftPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	src, err := formats.Open(formats.GIFT, f, size, formats.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var items []*assess.Item
+	if err := src(func(p assess.Parsed) error {
+		if p.Err != nil {
+			return p.Err
+		}
+		items = append(items, p.Item)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "bank.zip")
+	out, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := formats.Write(out, formats.QTI30, items, "en"); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := out.Stat()
+	out.Close()
+	return path, st.Size()
 }
