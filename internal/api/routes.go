@@ -292,6 +292,22 @@ func (a *API) routes() []route {
 				rep, err := id.VerifyAudit(r.Context())
 				return AuditVerification{OK: rep.BrokenAt == 0, Entries: rep.Entries, BrokenAt: rep.BrokenAt, Reason: rep.Reason}, err
 			}},
+		{method: "POST", path: "/api/v1/users/{id}/disable", summary: "Disable an account: its sessions end and its tokens stop working (platform administrators)", access: platform, out: identity.User{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				uid, err := pathID(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				return id.SetDisabled(r.Context(), p, uid, true)
+			}},
+		{method: "POST", path: "/api/v1/users/{id}/enable", summary: "Enable a disabled account again (platform administrators)", access: platform, out: identity.User{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				uid, err := pathID(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				return id.SetDisabled(r.Context(), p, uid, false)
+			}},
 		{method: "GET", path: "/api/v1/outbox", summary: "E-mails queued or sent by the platform (platform administrators)", access: platform,
 			out: List[mail.Message]{}, query: []param{{"before", "cursor: messages older than this"}},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {

@@ -15,6 +15,8 @@ type adminCmd struct {
 	CreateAuthority createAuthorityCmd `cmd:"" help:"Create an authority (tenant)."`
 	CreateUser      createUserCmd      `cmd:"" help:"Create a user, or give an existing user more roles."`
 	ResetPassword   resetPasswordCmd   `cmd:"" help:"Set a new password for a user and end their sessions."`
+	DisableUser     disableUserCmd     `cmd:"" help:"Disable an account: its sessions end and it cannot sign in."`
+	EnableUser      enableUserCmd      `cmd:"" help:"Enable a disabled account again."`
 	VerifyAudit     verifyAuditCmd     `cmd:"" help:"Check the audit log's hash chain; exits non-zero at the first broken link."`
 }
 
@@ -142,4 +144,38 @@ func randomPassword() string {
 	b := make([]byte, 15)
 	_, _ = rand.Read(b)
 	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+type disableUserCmd struct {
+	Email string `required:"" help:"The user's e-mail."`
+}
+
+func (cmd *disableUserCmd) Run(e *env, c *Config) error { return setDisabled(e, c, cmd.Email, true) }
+
+type enableUserCmd struct {
+	Email string `required:"" help:"The user's e-mail."`
+}
+
+func (cmd *enableUserCmd) Run(e *env, c *Config) error { return setDisabled(e, c, cmd.Email, false) }
+
+func setDisabled(e *env, c *Config, email string, disabled bool) error {
+	svc, done, err := e.identity(c)
+	if err != nil {
+		return err
+	}
+	defer done()
+	p := identity.CommandLine()
+	u, err := svc.UserByEmail(e.ctx, p, email)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.SetDisabled(e.ctx, p, u.ID, disabled); err != nil {
+		return err
+	}
+	state := "enabled"
+	if disabled {
+		state = "disabled; their sessions have ended"
+	}
+	_, err = fmt.Fprintf(e.stdout, "account %s is %s\n", u.Email, state)
+	return err
 }

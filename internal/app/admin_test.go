@@ -51,8 +51,18 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("reset-password: %q %v", out, err)
 	}
 
+	for _, cmd := range []string{"disable-user", "enable-user"} {
+		out, _, err = runWith(t, env, "admin", cmd, "--email", "ops@hkcl.example")
+		if err != nil || !strings.Contains(out, "account ops@hkcl.example is") {
+			t.Fatalf("%s: %q %v", cmd, out, err)
+		}
+	}
+	if _, _, err := runWith(t, env, "admin", "disable-user", "--email", "nobody@hkcl.example"); err == nil {
+		t.Fatal("disabling an unknown account succeeded")
+	}
+
 	out, _, err = runWith(t, env, "admin", "verify-audit")
-	if err != nil || !strings.Contains(out, "audit log intact: 3 entries") {
+	if err != nil || !strings.Contains(out, "audit log intact: 5 entries") {
 		t.Fatalf("verify-audit: %q %v", out, err)
 	}
 

@@ -173,6 +173,8 @@ var unscopedRoutes = map[string]string{
 	"GET /api/v1/audit":                        "platform",
 	"POST /api/v1/audit/verify":                "platform",
 	"GET /api/v1/outbox":                       "platform",
+	"POST /api/v1/users/{id}/disable":          "platform",
+	"POST /api/v1/users/{id}/enable":           "platform",
 }
 
 // TestNoRouteLetsOneAuthorityReachAnother walks every documented API route
