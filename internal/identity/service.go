@@ -187,6 +187,11 @@ func (s *Service) CreateAuthority(ctx context.Context, p *Principal, in NewAutho
 	if err := in.validate(op); err != nil {
 		return nil, err
 	}
+	return s.insertAuthority(ctx, op, in, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email})
+}
+
+// insertAuthority stores a validated new authority and audits it as by.
+func (s *Service) insertAuthority(ctx context.Context, op string, in NewAuthority, by AuditEntry) (*Authority, error) {
 	a := &Authority{Code: in.Code, Name: in.Name, ContactEmail: in.ContactEmail, ContactPhone: in.ContactPhone, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.db.InTx(ctx, func(tx *database.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO authorities (code, name, contact_email, contact_phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
@@ -197,7 +202,8 @@ func (s *Service) CreateAuthority(ctx context.Context, p *Principal, in NewAutho
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
-		return s.appendAudit(ctx, tx, AuditEntry{ActorID: p.User.ID, Actor: p.User.Email, AuthorityID: a.ID, Action: "authority.create", Target: a.Code, Details: map[string]any{"name": a.Name}})
+		by.AuthorityID, by.Action, by.Target, by.Details = a.ID, "authority.create", a.Code, map[string]any{"name": a.Name}
+		return s.appendAudit(ctx, tx, by)
 	})
 	if err != nil {
 		return nil, err
@@ -705,18 +711,7 @@ func (s *Service) EnsureAuthority(ctx context.Context, actor string, in NewAutho
 	if a, err := s.authorityByCode(ctx, in.Code); err == nil {
 		return a, nil
 	}
-	err := s.db.InTx(ctx, func(tx *database.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO authorities (code, name, contact_email, contact_phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
-			in.Code, in.Name, in.ContactEmail, in.ContactPhone, s.now()).Scan(&id); err != nil {
-			return errs.Wrap(op, err)
-		}
-		return s.appendAudit(ctx, tx, AuditEntry{Actor: actor, AuthorityID: id, Action: "authority.create", Target: in.Code, Details: map[string]any{"name": in.Name}})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.authorityByCode(ctx, in.Code)
+	return s.insertAuthority(ctx, op, in, AuditEntry{Actor: actor})
 }
 
 // EnsureUser creates a user (or updates the roles of an existing one) from
