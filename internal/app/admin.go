@@ -121,22 +121,32 @@ func (cmd *resetPasswordCmd) Run(e *env, c *Config) error {
 	return nil
 }
 
-type verifyAuditCmd struct{}
+type verifyAuditCmd struct {
+	Expect []string `help:"An anchor recorded earlier (ENTRY-ID:SHA256-HEX, as this command prints it); repeatable. The log must still hold that entry with that hash."`
+}
 
-func (verifyAuditCmd) Run(e *env, c *Config) error {
+func (cmd *verifyAuditCmd) Run(e *env, c *Config) error {
+	var anchors []identity.AuditAnchor
+	for _, x := range cmd.Expect {
+		a, err := identity.ParseAuditAnchor(x)
+		if err != nil {
+			return err
+		}
+		anchors = append(anchors, a)
+	}
 	svc, done, err := e.identity(c)
 	if err != nil {
 		return err
 	}
 	defer done()
-	rep, err := svc.VerifyAudit(e.ctx)
+	rep, err := svc.VerifyAudit(e.ctx, anchors...)
 	if err != nil {
 		return err
 	}
 	if rep.BrokenAt != 0 {
 		return &errs.Error{Kind: errs.Conflict, Op: "verify-audit", Message: fmt.Sprintf("audit log broken at entry %d: %s (%d entries before it are intact)", rep.BrokenAt, rep.Reason, rep.Entries)}
 	}
-	_, err = fmt.Fprintf(e.stdout, "audit log intact: %d entries, hash chain verified\n", rep.Entries)
+	_, err = fmt.Fprintf(e.stdout, "audit log intact: %d entries, hash chain verified\nhead: %s (record it outside Vidya and check it later with --expect)\n", rep.Entries, rep.Head)
 	return err
 }
 

@@ -66,6 +66,20 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("verify-audit: %q %v", out, err)
 	}
 
+	head := regexp.MustCompile(`head: (\d+:[0-9a-f]{64})`).FindStringSubmatch(out)
+	if head == nil {
+		t.Fatalf("verify-audit printed no head: %q", out)
+	}
+	if out, _, err := runWith(t, env, "admin", "verify-audit", "--expect", head[1]); err != nil || !strings.Contains(out, "intact") {
+		t.Fatalf("verify-audit --expect its own head: %q %v", out, err)
+	}
+	if _, _, err := runWith(t, env, "admin", "verify-audit", "--expect", "5:nothex"); err == nil {
+		t.Fatal("a malformed anchor was accepted")
+	}
+	if _, _, err := runWith(t, env, "admin", "verify-audit", "--expect", "99:"+strings.Repeat("ab", 32)); err == nil {
+		t.Fatal("an anchor past the end of the log was accepted")
+	}
+
 	// Tamper with entry 2 behind Vidya's back.
 	db, err := database.Open(context.Background(), filepath.Join(dir, "vidya.db"), database.Options{})
 	if err != nil {

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -169,11 +171,46 @@ type AuditReport struct {
 	// match, or 0 if the chain is whole.
 	BrokenAt int64
 	Reason   string
+	// Head is the last entry: record it outside Vidya (HeadID:HeadHash) and
+	// pass it back as an anchor later, to detect entries cut off the end
+	// together with the head row.
+	Head AuditAnchor
+}
+
+// AuditAnchor is an entry id and its hash, recorded outside the database.
+type AuditAnchor struct {
+	ID   int64
+	Hash []byte
+}
+
+// String writes the anchor as ID:HEX, the form ParseAuditAnchor reads.
+func (a AuditAnchor) String() string { return fmt.Sprintf("%d:%x", a.ID, a.Hash) }
+
+// ParseAuditAnchor reads an anchor written as ID:HEX.
+func ParseAuditAnchor(s string) (AuditAnchor, error) {
+	id, h, ok := strings.Cut(s, ":")
+	var a AuditAnchor
+	var err error
+	if ok {
+		a.ID, err = strconv.ParseInt(id, 10, 64)
+		if err == nil {
+			a.Hash, err = hex.DecodeString(h)
+		}
+	}
+	if !ok || err != nil || a.ID <= 0 || len(a.Hash) != sha256.Size {
+		return a, errs.E(errs.Invalid, "identity: audit anchor", "%q is not an anchor; write it as ENTRY-ID:SHA256-HEX, as verify-audit prints it", s)
+	}
+	return a, nil
 }
 
 // VerifyAudit walks the whole audit log in order and reports the first entry
-// that was altered, removed or inserted out of chain.
-func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
+// that was altered, removed or inserted out of chain, and any anchor the log
+// no longer matches.
+func (s *Service) VerifyAudit(ctx context.Context, anchors ...AuditAnchor) (AuditReport, error) {
+	anchorAt := map[int64][]byte{}
+	for _, a := range anchors {
+		anchorAt[a.ID] = a.Hash
+	}
 	var rep AuditReport
 	var prev []byte
 	var want int64 = 1
@@ -199,6 +236,8 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 				rep.BrokenAt, rep.Reason = e.ID, "its link to the previous entry does not match"
 			case !bytes.Equal(e.chainHash(), e.hash):
 				rep.BrokenAt, rep.Reason = e.ID, "its contents do not match its hash (altered)"
+			case anchorAt[e.ID] != nil && !bytes.Equal(anchorAt[e.ID], e.hash):
+				rep.BrokenAt, rep.Reason = e.ID, "its hash differs from the anchor recorded for it (the log was rewritten from here)"
 			}
 			if rep.BrokenAt != 0 {
 				rows.Close()
@@ -225,7 +264,15 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	}
 	if headID != want-1 || !bytes.Equal(headHash, prev) {
 		rep.BrokenAt, rep.Reason = want, fmt.Sprintf("the log ends at entry %d but its head records %d entries (entries removed from the end)", want-1, headID)
+		return rep, nil
 	}
+	for _, a := range anchors {
+		if a.ID >= want {
+			rep.BrokenAt, rep.Reason = want, fmt.Sprintf("the log ends at entry %d, but entry %d was recorded as an anchor (entries removed from the end)", want-1, a.ID)
+			return rep, nil
+		}
+	}
+	rep.Head = AuditAnchor{ID: want - 1, Hash: prev}
 	return rep, nil
 }
 
@@ -237,4 +284,12 @@ func (s *Service) Record(ctx context.Context, tx *database.Tx, p *Principal, aut
 		e.ActorID, e.Actor = p.User.ID, p.User.Email
 	}
 	return s.appendAudit(ctx, tx, e)
+}
+
+// AuditHead returns the newest entry's anchor without checking the chain,
+// cheaply, so it can be logged or exported regularly.
+func (s *Service) AuditHead(ctx context.Context) (AuditAnchor, error) {
+	var a AuditAnchor
+	err := s.db.QueryRow(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).Scan(&a.ID, &a.Hash)
+	return a, errs.Wrap("identity: audit head", err)
 }

@@ -337,7 +337,7 @@ func TestVerifyAuditOnAnEmptyLog(t *testing.T) {
 		svc := identity.NewService(db, nil, quiet, identity.Config{})
 		rep, err := svc.VerifyAudit(context.Background())
 		must(t, err)
-		if rep != (identity.AuditReport{}) {
+		if rep.Entries != 0 || rep.BrokenAt != 0 || rep.Head.ID != 0 || len(rep.Head.Hash) != 0 {
 			t.Fatalf("VerifyAudit(empty) = %+v", rep)
 		}
 	})
@@ -385,6 +385,61 @@ func TestConcurrentAppendsKeepTheChain(t *testing.T) {
 		must(t, err)
 		if rep.BrokenAt != 0 || rep.Entries != total {
 			t.Fatalf("VerifyAudit = %+v", rep)
+		}
+	})
+}
+
+// An anchor recorded outside the database catches what the chain alone
+// cannot: the last entries deleted together with a rewritten head.
+func TestAuditAnchors(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		f := newFixture(t, db, identity.Config{})
+		admin := f.member(f.A, "admin@a.example", identity.RoleAdmin)
+		for i := range 3 {
+			f.member(f.A, fmt.Sprintf("u%d@a.example", i), identity.RoleLearner)
+		}
+		_ = admin
+		rep, err := f.svc.VerifyAudit(f.ctx)
+		must(t, err)
+		anchor := rep.Head
+		if anchor.ID != rep.Entries || len(anchor.Hash) != 32 {
+			t.Fatalf("head = %+v after %d entries", anchor, rep.Entries)
+		}
+		head, err := f.svc.AuditHead(f.ctx)
+		must(t, err)
+		if head.String() != anchor.String() {
+			t.Fatalf("AuditHead %s, VerifyAudit head %s", head, anchor)
+		}
+		parsed, err := identity.ParseAuditAnchor(anchor.String())
+		if err != nil || parsed.String() != anchor.String() {
+			t.Fatalf("anchor does not round trip: %v %v", parsed, err)
+		}
+		for _, bad := range []string{"", "12", "x:ab", "3:zz", "3:abcd", "-1:" + strings.Repeat("ab", 32)} {
+			if _, err := identity.ParseAuditAnchor(bad); !errs.Is(err, errs.Invalid) {
+				t.Errorf("ParseAuditAnchor(%q) = %v", bad, err)
+			}
+		}
+		if rep, err := f.svc.VerifyAudit(f.ctx, anchor); err != nil || rep.BrokenAt != 0 {
+			t.Fatalf("intact log against its own anchor: %+v %v", rep, err)
+		}
+		// Cut the last entry and rewrite the head to match: the chain alone
+		// looks whole, the anchor does not.
+		if db.Dialect() == database.SQLite {
+			f.exec(`DROP TRIGGER audit_log_no_delete`)
+		} else {
+			f.exec(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`)
+		}
+		f.exec(`DELETE FROM audit_log WHERE id = $1`, anchor.ID)
+		var prev []byte
+		must(t, db.QueryRow(f.ctx, `SELECT hash FROM audit_log WHERE id = $1`, anchor.ID-1).Scan(&prev))
+		f.exec(`UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1`, anchor.ID-1, prev)
+		if rep, err := f.svc.VerifyAudit(f.ctx); err != nil || rep.BrokenAt != 0 {
+			t.Fatalf("without an anchor the cut is invisible (the reason anchors exist): %+v %v", rep, err)
+		}
+		rep, err = f.svc.VerifyAudit(f.ctx, anchor)
+		if err != nil || rep.BrokenAt != anchor.ID || !strings.Contains(rep.Reason, "anchor") {
+			t.Fatalf("with the anchor: %+v %v", rep, err)
 		}
 	})
 }
