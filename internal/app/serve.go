@@ -215,7 +215,7 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 			(&api.OIDC{Issuer: sys.s.OIDCIssuer, ClientID: sys.s.OIDCClientID, ClientSecret: sys.s.OIDCClientSecret, BaseURL: sys.s.baseURL.String(),
 				Identity: sys.identity, Cookies: cookies, Log: sys.log, HTTPClient: sys.oidcClient}).Register(mux)
 		}
-		pages, err := web.New(web.Config{Identity: sys.identity, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
+		pages, err := web.New(web.Config{Identity: sys.identity, Bank: sys.bank, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
 			AllowSignUp: sys.s.allowSignUp, OIDCName: oidcName, Version: Version})
 		if err != nil {
 			return nil, err

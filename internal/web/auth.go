@@ -29,6 +29,7 @@ type authorityRoles struct {
 	Code, Name string
 	Roles      []identity.Role
 	Admin      bool
+	Bank       bool // may open the item bank
 }
 
 // groupMemberships folds memberships (ordered by authority) into one entry
@@ -43,6 +44,9 @@ func groupMemberships(ms []identity.Membership) []authorityRoles {
 		a.Roles = append(a.Roles, m.Role)
 		if m.Role == identity.RoleAdmin {
 			a.Admin = true
+		}
+		if slices.Contains(bankReaders, m.Role) {
+			a.Bank = true
 		}
 	}
 	for i := range out {

@@ -17,6 +17,7 @@ import (
 type authorityData struct {
 	A       *identity.Authority
 	CanEdit bool
+	CanBank bool // may open the item bank
 	// LogoVersion changes whenever the logo does, so its URL can be cached.
 	LogoVersion string
 	LogoForm    *form
@@ -40,7 +41,7 @@ func (w *Web) authorityPage(rw http.ResponseWriter, r *http.Request, p *identity
 	if logoForm == nil {
 		logoForm = &form{}
 	}
-	d := authorityData{A: a, CanEdit: p.Has(a.ID, identity.RoleAdmin), LogoForm: logoForm}
+	d := authorityData{A: a, CanEdit: p.Has(a.ID, identity.RoleAdmin), CanBank: p.Has(a.ID, bankReaders...), LogoForm: logoForm}
 	if a.LogoKey != "" {
 		d.LogoVersion = strings.TrimSuffix(path.Base(a.LogoKey), path.Ext(a.LogoKey))
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
 )
 
@@ -114,6 +115,27 @@ func (w *Web) funcs(lang string) template.FuncMap {
 				out = append(out, langLink{Code: l, Name: langNames[l]})
 			}
 			return out
+		},
+		"itemtype":     func(x assess.ItemType) string { return t(typeKeys[x]) },
+		"itemstatus":   func(x assess.Status) string { return t(statusKeys[x]) },
+		"statusaction": func(x assess.Status) string { return t(statusActionKeys[x]) },
+		"difficulty":   func(x string) string { return t(difficultyKeys[x]) },
+		"outcome":      func(x string) string { return t(outcomeKeys[x]) },
+		"langname":     func(code string) string { return langNames[code] },
+		// ef is one field of the item editor: its name is the bank's field
+		// path, so the service's errors land on it.
+		"ef": func(f *form, name, typ, label string, opts ...string) fieldView {
+			v := fieldView{ID: "f-" + name, Name: name, Type: typ, Label: label, Value: f.Get(name), Err: f.Err(name)}
+			for _, o := range opts {
+				k, val, _ := strings.Cut(o, "=")
+				switch k {
+				case "mode":
+					v.Mode = val
+				case "hint":
+					v.Hint = val
+				}
+			}
+			return v
 		},
 		"hasrole": func(rs []identity.Role, r identity.Role) bool { return slices.Contains(rs, r) },
 		"linkify": linkify,

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vidya-edu/vidya/internal/api"
+	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database/dbtest"
@@ -29,6 +30,7 @@ type env struct {
 	t      *testing.T
 	srv    *httptest.Server
 	svc    *identity.Service
+	bank   *assess.Service
 	outbox *mail.Outbox
 	users  map[string]*identity.User
 }
@@ -53,7 +55,8 @@ func newEnv(t *testing.T, opts ...envOpts) *env {
 	}
 	svc.SetFiles(files)
 	cookies := api.Cookies{}
-	w, err := New(Config{Identity: svc, Outbox: outbox, Cookies: cookies, Log: log, AllowSignUp: !o.closedSignUp, Version: "test"})
+	bank := assess.NewService(db, svc, log)
+	w, err := New(Config{Identity: svc, Bank: bank, Outbox: outbox, Cookies: cookies, Log: log, AllowSignUp: !o.closedSignUp, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +71,7 @@ func newEnv(t *testing.T, opts ...envOpts) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	e := &env{t: t, srv: srv, svc: svc, outbox: outbox, users: map[string]*identity.User{}}
+	e := &env{t: t, srv: srv, svc: svc, bank: bank, outbox: outbox, users: map[string]*identity.User{}}
 	ctx := context.Background()
 	for _, a := range []identity.NewAuthority{
 		{Code: "ALPHA", Name: "Board A", ContactEmail: "office@a.example"},

@@ -141,6 +141,8 @@ var fieldLabels = map[string]string{
 	"token_name":       "field.token_name",
 	"expires_in_days":  "field.expires",
 	"action":           "field.action",
+	"file":             "import.file",
+	"format":           "import.format",
 }
 
 // fieldMessages translates the identity service's common field messages.

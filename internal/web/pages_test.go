@@ -145,11 +145,18 @@ func TestPagesAreWellFormed(t *testing.T) {
 	admin := e.signedIn("admin-a@vidya.test")
 	admin.post("/account/tokens", mustForm("token_name", "ci", "scope", "ALPHA:author", "expires_in_days", "0")).wantStatus(t, http.StatusOK)
 	e.client().post("/forgot-password", mustForm("email", "learner-a@vidya.test"))
+	item := createItem(t, admin, singleChoice("Solve $x^2 = 4$ for *x*."))
+	for i := range itemsPerPage + 1 {
+		createItem(t, admin, singleChoice(fmt.Sprintf("प्रश्न संख्या %d: किस पेय में कैफ़ीन अधिक होता है, चाय या कॉफ़ी?", i)))
+	}
 	pages := map[string][]string{
 		"": {"/", "/signin", "/signin?next=%2Faccount", "/signup", "/forgot-password", "/reset-password?token=abc", "/reset-password", "/nowhere"},
 		"root@vidya.test": {"/", "/account", "/admin/authorities", "/admin/audit", "/admin/outbox", "/a/ALPHA", "/a/ALPHA/users",
 			fmt.Sprintf("/a/ALPHA/users/%d", learnerID), "/a/ALPHA/audit"},
-		"admin-a@vidya.test":   {"/", "/account", "/a/ALPHA", "/a/ALPHA/users", "/a/ALPHA/audit", "/a/BETA"},
+		"admin-a@vidya.test": {"/", "/account", "/a/ALPHA", "/a/ALPHA/users", "/a/ALPHA/audit", "/a/BETA",
+			"/a/ALPHA/items", "/a/ALPHA/items?type=single_choice&q=x", item, item + "?lang=hi", item + "/edit", "/a/ALPHA/items/new",
+			"/a/ALPHA/items/new?type=matching", "/a/ALPHA/items/new?type=numeric", "/a/ALPHA/items/new?type=short_text",
+			"/a/ALPHA/items/new?type=true_false", "/a/ALPHA/items/new?type=ordering", "/a/ALPHA/items/import"},
 		"learner-a@vidya.test": {"/", "/account", "/a/ALPHA", "/a/ALPHA/users"},
 	}
 	for _, lang := range languages {

@@ -1,6 +1,7 @@
 // Package web serves Vidya's server-rendered pages: sign-in, sign-up and
 // password reset, the account page (sessions, API tokens), authority
-// administration and the platform console. Pages are html/template, work
+// administration, the item bank (search, preview, editor, import) and the
+// platform console. Pages are html/template, work
 // without JavaScript, and are built for small phones on slow networks.
 package web
 
@@ -17,13 +18,16 @@ import (
 	"strings"
 
 	"github.com/vidya-edu/vidya/internal/api"
+	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/mail"
 )
 
 // Config is what the web shell needs from the rest of the program.
 type Config struct {
-	Identity    *identity.Service
+	Identity *identity.Service
+	// Bank is the item bank, for the item pages.
+	Bank        *assess.Service
 	Outbox      *mail.Outbox
 	Cookies     api.Cookies
 	Log         *slog.Logger
@@ -51,6 +55,7 @@ type Web struct {
 var pageNames = []string{
 	"home", "signin", "signup", "forgot", "reset", "account", "token_created",
 	"authority", "members", "member", "audit", "authorities", "outbox", "error",
+	"items", "item", "item_edit", "item_import",
 }
 
 // New parses the embedded templates and catalogues and indexes the static
@@ -58,6 +63,9 @@ var pageNames = []string{
 func New(cfg Config) (*Web, error) {
 	if cfg.Identity == nil {
 		return nil, errors.New("web: Config.Identity is required")
+	}
+	if cfg.Bank == nil {
+		return nil, errors.New("web: Config.Bank is required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

@@ -373,3 +373,88 @@ scenario('a platform admin creates an authority; its admin adds a user who is li
     await other.close();
   }
 });
+
+scenario('an author previews and imports a GIFT file', async (page) => {
+  await signIn(page, 'author@demo.vidya.test');
+  await page.getByRole('link', { name: 'Item bank' }).first().click();
+  await page.waitForURL(`${base}/a/DEMO/items`);
+  await page.getByRole('link', { name: 'Import a file' }).click();
+  await page.waitForURL(`${base}/a/DEMO/items/import`);
+  await page.getByLabel('Item file').setInputFiles(join(here, 'fixtures', 'physics.gift'));
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await page.getByText('This is a preview: nothing has been imported yet.').waitFor();
+  const report = await page.locator('table.report').textContent();
+  assert.match(report, /PW-GIFT-1 refraction/);
+  await page.getByRole('button', { name: 'Import now' }).click();
+  await page.getByText('The items have been imported as drafts.').waitFor();
+  await page.getByRole('link', { name: 'Go to the item bank' }).click();
+  await page.waitForURL(`${base}/a/DEMO/items`);
+  await page.getByRole('link', { name: 'PW-GIFT-1 refraction' }).first().click();
+  await page.locator('.phone').waitFor();
+  assert.match(await page.locator('.phone').textContent(), /Light bends/);
+  // A page without maths does not fetch KaTeX.
+  const katex = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => /katex/.test(e.name)).length);
+  assert.equal(katex, 0, 'a page without maths downloaded KaTeX');
+});
+
+scenario('a bilingual item previews in English and Hindi, with typeset maths', async (page, t) => {
+  const csp = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
+  });
+  await signIn(page, 'author@demo.vidya.test');
+  await page.goto(`${base}/a/DEMO/items/import`);
+  await page.getByLabel('Item file').setInputFiles(join(here, 'fixtures', 'bilingual.csv'));
+  await page.getByLabel('Import only the valid items', { exact: false }).check();
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await page.getByRole('button', { name: 'Import now' }).click();
+  await page.getByText('The items have been imported as drafts.').waitFor();
+  const href = await page.locator('table.report a[href^="/a/DEMO/items/"]').first().getAttribute('href');
+  const seen = [];
+  page.on('requestfinished', async (req) => {
+    const s = await req.sizes();
+    seen.push({ url: new URL(req.url()).pathname, body: s.responseBodySize });
+  });
+  await page.goto(`${base}${href}`);
+  await page.locator('.phone .katex').first().waitFor();
+  assert.equal(await page.locator('.phone').getAttribute('lang'), 'en');
+  assert.match(await page.locator('.phone').textContent(), /What is/);
+  assert.ok((await page.locator('.phone .katex').count()) >= 2, 'the maths was not typeset');
+  // KaTeX's fonts come from our hashed URLs.
+  await page.evaluate(() => document.fonts.ready);
+  // The question's own language toggle, not the interface's switch.
+  await page.locator('nav.langs').getByRole('link', { name: 'हिन्दी' }).click();
+  await page.waitForURL(/lang=hi/);
+  await page.locator('.phone .katex').first().waitFor();
+  assert.equal(await page.locator('.phone').getAttribute('lang'), 'hi');
+  assert.match(await page.locator('.phone').textContent(), /का मान क्या है/);
+  assert.match(await page.locator('.phone').textContent(), /नौ/);
+  // The page itself stays in English: only the question switched.
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the item page scrolls sideways by ${overflow}px`);
+  assert.deepEqual(csp, [], 'CSP violations');
+  const doc = seen.find((r) => /^\/a\/DEMO\/items\/\d+$/.test(r.url));
+  assert.ok(doc, 'the item page was not fetched');
+  t.diagnostic(`item page with maths: ${seen.length} requests; ${seen.map((r) => `${r.url} ${r.body} B`).join('; ')}`);
+  await mkdir(results, { recursive: true });
+  await page.screenshot({ path: join(results, 'item-preview-hi.png'), fullPage: true });
+});
+
+scenario('the editor previews maths live and saves a draft', async (page) => {
+  await signIn(page, 'author@demo.vidya.test');
+  await page.goto(`${base}/a/DEMO/items/new`);
+  await page.getByRole('link', { name: 'Single correct answer' }).click();
+  await page.waitForURL(/type=single_choice/);
+  const en = page.locator('fieldset[lang=en]');
+  await en.getByLabel('Question').fill('Which is $\\sqrt{16}$?');
+  await page.getByLabel('Choice A (English)').fill('4');
+  await page.getByLabel('Choice B (English)').fill('8');
+  await page.locator('#f-correct-A').check();
+  // The live preview typesets the maths without a page load.
+  await page.locator('#preview .katex').first().waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.waitForURL(/\/a\/DEMO\/items\/\d+$/);
+  await page.getByText('has been saved as a draft').waitFor();
+  await page.locator('.phone .katex').first().waitFor();
+});
