@@ -17,9 +17,6 @@ import (
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
 
-// MaxExportItems caps one export; larger banks export by filter in parts.
-const MaxExportItems = 10_000
-
 // itemFileRoutes import and export item files.
 func (a *API) itemFileRoutes() []route {
 	return []route{
@@ -130,45 +127,20 @@ func (a *API) exportItems(w http.ResponseWriter, r *http.Request, p *identity.Pr
 	if !slices.Contains(formats.Export, format) {
 		return nil, &errs.Error{Kind: errs.Invalid, Op: op, Message: "unknown export format", Fields: map[string]string{"format": "must be one of " + strings.Join(formats.Export, ", ")}}
 	}
-	var items []*assess.Item
-	if ids := q.Get("ids"); ids != "" {
-		parts := strings.Split(ids, ",")
-		if len(parts) > MaxExportItems {
-			return nil, errs.E(errs.Invalid, op, "export at most %d items at a time", MaxExportItems)
-		}
-		for _, s := range parts {
-			id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	var ids []int64
+	if v := q.Get("ids"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil || id <= 0 {
-				return nil, &errs.Error{Kind: errs.Invalid, Op: op, Message: "the query is not valid", Fields: map[string]string{"ids": fmt.Sprintf("%q is not an item id", s)}}
+				return nil, &errs.Error{Kind: errs.Invalid, Op: op, Message: "the query is not valid", Fields: map[string]string{"ids": fmt.Sprintf("%q is not an item id", part)}}
 			}
-			it, err := a.Bank.Item(r.Context(), p, r.PathValue("code"), id, 0)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, it)
-		}
-	} else {
-		f := assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")), Status: assess.Status(q.Get("status")), Topic: q.Get("topic"),
-			Difficulty: q.Get("difficulty"), Language: q.Get("language"), Limit: 200}
-		for {
-			page, next, err := a.Bank.ListItems(r.Context(), p, r.PathValue("code"), f)
-			if err != nil {
-				return nil, err
-			}
-			for i := range page {
-				items = append(items, &page[i])
-			}
-			if len(items) > MaxExportItems {
-				return nil, errs.E(errs.Invalid, op, "more than %d items match; narrow the selection (by topic, status or type) and export in parts", MaxExportItems)
-			}
-			if next == "" {
-				break
-			}
-			f.After = next
+			ids = append(ids, id)
 		}
 	}
-	if len(items) == 0 {
-		return nil, errs.E(errs.NotFound, op, "no items match")
+	items, err := a.Bank.Export(r.Context(), p, r.PathValue("code"), assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")),
+		Status: assess.Status(q.Get("status")), Topic: q.Get("topic"), Difficulty: q.Get("difficulty"), Language: q.Get("language")}, ids)
+	if err != nil {
+		return nil, err
 	}
 	ct, ext := formats.ContentType(format)
 	// Write to memory first, so a failure becomes a problem response rather

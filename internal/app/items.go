@@ -134,24 +134,9 @@ func (cmd *itemsExportCmd) Run(e *env, c *Config) error {
 		return err
 	}
 	defer done()
-	p := identity.CommandLine()
-	f := assess.ItemFilter{Status: assess.Status(cmd.Status), Topic: cmd.Topic, Limit: 200}
-	var items []*assess.Item
-	for {
-		page, next, err := bank.ListItems(e.ctx, p, cmd.Authority, f)
-		if err != nil {
-			return err
-		}
-		for i := range page {
-			items = append(items, &page[i])
-		}
-		if next == "" {
-			break
-		}
-		f.After = next
-	}
-	if len(items) == 0 {
-		return errs.E(errs.NotFound, "items export", "no items match")
+	items, err := bank.Export(e.ctx, identity.CommandLine(), cmd.Authority, assess.ItemFilter{Status: assess.Status(cmd.Status), Topic: cmd.Topic}, nil)
+	if err != nil {
+		return err
 	}
 	tmp := cmd.Out + ".part"
 	out, err := os.Create(tmp)

@@ -497,3 +497,54 @@ func (s *Service) ListItems(ctx context.Context, p *identity.Principal, code str
 	}
 	return out, next, nil
 }
+
+// MaxExport is the most items one export takes; larger banks export by
+// topic, status or type in parts.
+const MaxExport = 10_000
+
+// Export returns the items a selection names: the given ids (current
+// versions), or else every item the filter matches, oldest first.
+// Readers of the bank.
+func (s *Service) Export(ctx context.Context, p *identity.Principal, code string, f ItemFilter, ids []int64) ([]*Item, error) {
+	const op = "assess: export"
+	a, err := s.authority(ctx, p, code, readRoles)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Item
+	if len(ids) > 0 {
+		if len(ids) > MaxExport {
+			return nil, errs.E(errs.Invalid, op, "export at most %d items at a time", MaxExport)
+		}
+		for _, id := range ids {
+			it, err := s.load(ctx, s.db, a.ID, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, it)
+		}
+		return out, nil
+	}
+	f.Limit = 200
+	for {
+		page, next, err := s.ListItems(ctx, p, code, f)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page {
+			out = append(out, &page[i])
+		}
+		if len(out) > MaxExport {
+			return nil, errs.E(errs.Invalid, op, "more than %d items match; narrow the selection (by topic, status or type) and export in parts", MaxExport)
+		}
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	if len(out) == 0 {
+		return nil, errs.E(errs.NotFound, op, "no items match")
+	}
+	slices.Reverse(out)
+	return out, nil
+}

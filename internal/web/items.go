@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vidya-edu/vidya/internal/assess"
+	"github.com/vidya-edu/vidya/internal/assess/formats"
 	"github.com/vidya-edu/vidya/internal/assess/render"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
@@ -75,6 +78,8 @@ type itemsData struct {
 	Difficulties []string
 	Languages    []langLink
 	Filter       *form
+	// FilterNames are the filter fields an export carries over.
+	FilterNames []string
 }
 
 // bankAuthority resolves the authority for an item bank page and checks the
@@ -143,7 +148,7 @@ func (w *Web) items(rw http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	lang := w.lang(r)
-	d := itemsData{A: a, CanWrite: p.Has(a.ID, bankWriters...), CanPublish: p.Has(a.ID, bankPublishers...),
+	d := itemsData{A: a, FilterNames: exportFilters, CanWrite: p.Has(a.ID, bankWriters...), CanPublish: p.Has(a.ID, bankPublishers...),
 		Types: assess.ItemTypes, Statuses: assess.Statuses, Difficulties: assess.Difficulties, Filter: filter}
 	for _, l := range assess.Languages {
 		d.Languages = append(d.Languages, langLink{Code: l, Name: langNames[l]})
@@ -459,4 +464,37 @@ func httpStatusOf(err error) int {
 		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
+}
+
+// exportFilters are the list filters an export carries over.
+var exportFilters = []string{"q", "type", "status", "topic", "difficulty", "language"}
+
+// exportItems downloads the items the list's filters select.
+func (w *Web) exportItems(rw http.ResponseWriter, r *http.Request) {
+	p := w.user(rw, r)
+	if p == nil {
+		return
+	}
+	q := r.URL.Query()
+	format := q.Get("format")
+	if !slices.Contains(formats.Export, format) {
+		w.errorPage(rw, r, http.StatusBadRequest, "error.invalid_title", "error.badform")
+		return
+	}
+	items, err := w.cfg.Bank.Export(r.Context(), p, r.PathValue("code"), assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")),
+		Status: assess.Status(q.Get("status")), Topic: q.Get("topic"), Difficulty: q.Get("difficulty"), Language: q.Get("language")}, nil)
+	if err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := formats.Write(&buf, format, items, w.lang(r)); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
+	ct, ext := formats.ContentType(format)
+	rw.Header().Set("Content-Type", ct)
+	rw.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-items%s"`, strings.ToLower(r.PathValue("code")), ext))
+	rw.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(rw)
 }

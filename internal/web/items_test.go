@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"github.com/vidya-edu/vidya/internal/assess"
 	"mime/multipart"
 	"net/http"
@@ -293,4 +294,36 @@ func TestItemLabelIsPlainText(t *testing.T) {
 			t.Errorf("itemLabel(%q) = %q, want %q", stem, got, want)
 		}
 	}
+}
+
+func TestExportFromTheItemList(t *testing.T) {
+	e := newEnv(t)
+	c := e.signedIn("admin-a@vidya.test")
+	// Nothing to export yet: a clear not-found page, not an empty file.
+	c.get("/a/ALPHA/items/export?format=qti3").wantStatus(t, http.StatusNotFound)
+	it := &assess.Item{Type: assess.TrueFalse, Choices: []assess.Choice{{ID: "true"}, {ID: "false"}},
+		Text: map[string]assess.Text{"en": {Stem: "The Ganga is a river."}}, Key: assess.Key{Choices: []string{"true"}}, Scoring: assess.Scoring{Marks: 1},
+		Tags: assess.Tags{Topic: "geography"}}
+	tok, err := e.svc.StartSessionFor(context.Background(), e.users["admin-a@vidya.test"].ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.svc.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bank.CreateItem(context.Background(), p, "ALPHA", it); err != nil {
+		t.Fatal(err)
+	}
+	c.get("/a/ALPHA/items?topic=geography").wantStatus(t, http.StatusOK).wantContains(t, `action="/a/ALPHA/items/export"`, `name="topic" value="geography"`)
+	for format, want := range map[string]string{"gift": "The Ganga is a river.", "csv": "true_false", "qti3": "PK\x03\x04"} {
+		pg := c.get("/a/ALPHA/items/export?format="+format+"&topic=geography").wantStatus(t, http.StatusOK)
+		if !strings.Contains(pg.Body, want) || !strings.Contains(pg.Header.Get("Content-Disposition"), "attachment") {
+			t.Errorf("%s export: %.80q %q", format, pg.Body, pg.Header.Get("Content-Disposition"))
+		}
+	}
+	c.get("/a/ALPHA/items/export?format=docx").wantStatus(t, http.StatusBadRequest)
+	c.get("/a/ALPHA/items/export?format=gift&topic=history").wantStatus(t, http.StatusNotFound)
+	e.signedIn("admin-b@vidya.test").get("/a/ALPHA/items/export?format=gift").wantStatus(t, http.StatusNotFound)
+	e.signedIn("learner-a@vidya.test").get("/a/ALPHA/items/export?format=gift").wantStatus(t, http.StatusForbidden)
 }

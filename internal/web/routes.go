@@ -40,6 +40,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /a/{code}/items", w.items)
 	mux.HandleFunc("POST /a/{code}/items/bulk", w.bulkItems)
+	mux.HandleFunc("GET /a/{code}/items/export", w.exportItems)
 	mux.HandleFunc("GET /a/{code}/items/new", w.newItemForm)
 	mux.HandleFunc("POST /a/{code}/items/new", w.saveItem)
 	mux.HandleFunc("POST /a/{code}/items/preview", w.previewFragment)
