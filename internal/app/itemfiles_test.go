@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -162,6 +160,3 @@ func TestItemImportAndExport(t *testing.T) {
 		})
 	})
 }
-
-var _ = io.EOF
-var _ = http.StatusOK
