@@ -149,7 +149,6 @@ func (c *client) signIn(email, password string) {
 	}
 }
 
-
 func jsonDecode(res *http.Response, v any) error {
 	return json.NewDecoder(res.Body).Decode(v)
 }
