@@ -24,7 +24,8 @@ func (a *API) itemFileRoutes() []route {
 			access: signedIn, raw: []string{"application/zip", "application/xml", "text/csv", "text/plain", "application/octet-stream"}, out: assess.ImportReport{},
 			query: []param{{"format", "qti, gift, aiken or csv (guessed from filename and content when omitted)"}, {"filename", "the file's name, to guess its format"},
 				{"lang", "language of the text for single-language formats (default en)"}, {"marks", "marks per item where the format has none (default 1)"},
-				{"valid_only", "true: import the valid items even if some are rejected"}, {"dry_run", "true: report what would happen and change nothing"}},
+				{"valid_only", "true: import the valid items even if some are rejected"}, {"dry_run", "true: report what would happen and change nothing"},
+				{"add_topics", "true: add topics the file names that the taxonomy lacks (else such items are rejected)"}},
 			handle: a.importItems},
 		{method: "GET", path: "/api/v1/authorities/{code}/items/export", summary: "Download items as a QTI 3.0 or 2.1 package, CSV or GIFT; the same filters as the item list pick them (at most 10,000)",
 			access: signedIn, produces: []string{"application/zip", "text/csv", "text/plain"},
@@ -57,6 +58,10 @@ func (a *API) importItems(w http.ResponseWriter, r *http.Request, p *identity.Pr
 	if err != nil {
 		return nil, err
 	}
+	addTopics, err := boolParam(r, "add_topics")
+	if err != nil {
+		return nil, err
+	}
 	opts := formats.Options{Lang: q.Get("lang")}
 	if m := q.Get("marks"); m != "" {
 		if opts.Marks, err = strconv.ParseFloat(m, 64); err != nil || opts.Marks <= 0 || opts.Marks > 1000 {
@@ -85,7 +90,7 @@ func (a *API) importItems(w http.ResponseWriter, r *http.Request, p *identity.Pr
 	if err != nil {
 		return nil, err
 	}
-	return a.Bank.Import(r.Context(), p, r.PathValue("code"), src, assess.ImportOptions{ValidOnly: validOnly, DryRun: dryRun})
+	return a.Bank.Import(r.Context(), p, r.PathValue("code"), src, assess.ImportOptions{ValidOnly: validOnly, DryRun: dryRun, AddTopics: addTopics})
 }
 
 // spool copies the request body to a temporary file (at most max bytes), so

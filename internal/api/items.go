@@ -66,6 +66,26 @@ func (a *API) itemRoutes() []route {
 				n, err := bank.Bulk(r.Context(), p, r.PathValue("code"), in)
 				return BulkResult{Changed: n}, err
 			}},
+		{method: "GET", path: "/api/v1/authorities/{code}/topics", summary: "The authority's taxonomy of topics, in path order", access: signedIn,
+			out: List[assess.Topic]{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				ts, err := bank.Topics(r.Context(), p, r.PathValue("code"))
+				return listOf(ts, ""), err
+			}},
+		{method: "POST", path: "/api/v1/authorities/{code}/topics", summary: "Add a topic (and its missing parents) to the taxonomy, or rename one (administrators)", access: signedIn,
+			in: (*assess.Topic)(nil), out: assess.Topic{}, status: http.StatusCreated,
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				var in assess.Topic
+				if err := httpx.Decode(w, r, &in, 0); err != nil {
+					return nil, err
+				}
+				return bank.AddTopic(r.Context(), p, r.PathValue("code"), in)
+			}},
+		{method: "DELETE", path: "/api/v1/authorities/{code}/topics", summary: "Remove an unused topic without subtopics (administrators)", access: signedIn,
+			query: []param{{"path", "the topic's path, e.g. physics/optics"}},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				return nil, bank.RemoveTopic(r.Context(), p, r.PathValue("code"), r.URL.Query().Get("path"))
+			}},
 		{method: "GET", path: "/api/v1/authorities/{code}/items/{id}", summary: "One item, as of its current or a given version", access: signedIn,
 			out: assess.Item{}, query: []param{{"version", "a past version (default: the current one)"}},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {

@@ -124,6 +124,8 @@ func sampleBody(op docOp) any {
 		return map[string]any{"token": "nope", "password": "long-enough-pass"}
 	case "POST /api/v1/authorities/{code}/items/import":
 		return "::q:: Is this a question? {T}"
+	case "POST /api/v1/authorities/{code}/topics":
+		return map[string]any{"path": "intruder/topic"}
 	case "POST /api/v1/authorities/{code}/items/bulk":
 		return map[string]any{"ids": []int64{1}, "retire": true}
 	case "POST /api/v1/authorities/{code}/items":

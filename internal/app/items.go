@@ -44,6 +44,7 @@ type itemsImportCmd struct {
 	Marks     float64 `default:"1" help:"Marks per item where the format has none."`
 	ValidOnly bool    `help:"Import the valid items even if some are rejected (otherwise nothing is imported)."`
 	DryRun    bool    `help:"Report what would happen without changing anything."`
+	AddTopics bool    `help:"Add topics the file names that the authority's taxonomy lacks (otherwise those items are rejected)."`
 	Report    string  `help:"Write the full report, one line per item, to this JSON file."`
 }
 
@@ -78,7 +79,7 @@ func (cmd *itemsImportCmd) Run(e *env, c *Config) error {
 		progressbar.OptionShowCount(), progressbar.OptionSetItsString("items"), progressbar.OptionShowIts(), progressbar.OptionThrottle(100e6),
 		progressbar.OptionClearOnFinish())
 	rep, err := bank.Import(e.ctx, identity.CommandLine(), cmd.Authority, src, assess.ImportOptions{
-		ValidOnly: cmd.ValidOnly, DryRun: cmd.DryRun, Progress: func(n int) { _ = bar.Set(n) }})
+		ValidOnly: cmd.ValidOnly, DryRun: cmd.DryRun, AddTopics: cmd.AddTopics, Progress: func(n int) { _ = bar.Set(n) }})
 	_ = bar.Finish()
 	if err != nil {
 		return err

@@ -182,7 +182,12 @@ func (s *Service) CreateItem(ctx context.Context, p *identity.Principal, code st
 	if err := it.Validate(); err != nil {
 		return nil, err
 	}
-	err = s.db.InTx(ctx, func(tx *database.Tx) error { return s.insert(ctx, tx, p, a.ID, it, "created") })
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		if err := s.checkTopic(ctx, tx, a.ID, it.Tags.Topic); err != nil {
+			return err
+		}
+		return s.insert(ctx, tx, p, a.ID, it, "created")
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +257,11 @@ func (s *Service) UpdateItem(ctx context.Context, p *identity.Principal, code st
 		}
 		if cur.Revision != revision {
 			return &errs.Error{Kind: errs.Conflict, Op: op, Message: fmt.Sprintf("item %d was changed by someone else since you opened it (revision %d, now %d); reload it and make your change again", id, revision, cur.Revision)}
+		}
+		if in.Tags.Topic != cur.Tags.Topic {
+			if err := s.checkTopic(ctx, tx, a.ID, in.Tags.Topic); err != nil {
+				return err
+			}
 		}
 		out, err = s.save(ctx, tx, p, cur, in, "edited")
 		return err
@@ -454,8 +464,8 @@ func (s *Service) ListItems(ctx context.Context, p *identity.Principal, code str
 		add("status = $%d", string(f.Status))
 	}
 	if f.Topic != "" {
-		args = append(args, f.Topic, f.Topic+"/%")
-		q += fmt.Sprintf(" AND (topic = $%d OR topic LIKE $%d)", len(args)-1, len(args))
+		args = append(args, f.Topic, likePrefix(f.Topic+"/"))
+		q += fmt.Sprintf(` AND (topic = $%d OR topic LIKE $%d ESCAPE '\')`, len(args)-1, len(args))
 	}
 	if f.Difficulty != "" {
 		add("difficulty = $%d", f.Difficulty)

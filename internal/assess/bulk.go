@@ -67,6 +67,11 @@ func (s *Service) Bulk(ctx context.Context, p *identity.Principal, code string, 
 	ids = slices.Compact(ids)
 	changed := 0
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		if c.Topic != nil {
+			if err := s.checkTopic(ctx, tx, a.ID, *c.Topic); err != nil {
+				return err
+			}
+		}
 		for _, id := range ids {
 			cur, err := s.load(ctx, tx, a.ID, id)
 			if err != nil {

@@ -50,6 +50,10 @@ type ImportOptions struct {
 	// DryRun works everything out and reports it, but changes nothing:
 	// the preview before the real import.
 	DryRun bool
+	// AddTopics adds the topics the file names that the authority's
+	// taxonomy lacks; otherwise such items are rejected (once the
+	// authority has a taxonomy at all).
+	AddTopics bool
 	// Progress, if set, is called after each item with the count so far.
 	Progress func(n int)
 }
@@ -86,7 +90,7 @@ func (s *Service) Import(ctx context.Context, p *identity.Principal, code string
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			line, err := s.importOne(ctx, tx, p, a.ID, pi, seen)
+			line, err := s.importOne(ctx, tx, p, a.ID, pi, seen, opts.AddTopics)
 			if err != nil {
 				return err
 			}
@@ -142,7 +146,7 @@ func (r *ImportReport) add(l ImportLine) {
 }
 
 // importOne decides and does what becomes of one parsed item.
-func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Principal, authorityID int64, pi Parsed, seen map[string]int64) (ImportLine, error) {
+func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Principal, authorityID int64, pi Parsed, seen map[string]int64, addTopics bool) (ImportLine, error) {
 	line := ImportLine{Where: pi.Where, Ref: pi.Ref}
 	reject := func(err error) (ImportLine, error) {
 		line.Outcome = Rejected
@@ -167,6 +171,21 @@ func (s *Service) importOne(ctx context.Context, tx *database.Tx, p *identity.Pr
 	it.Normalize()
 	if err := it.Validate(); err != nil {
 		return reject(err)
+	}
+	if t := it.Tags.Topic; t != "" {
+		if addTopics {
+			if msg := CheckTopicPath(t); msg != "" {
+				return reject(errs.E(errs.Invalid, "assess: import", "topic %q %s", t, msg))
+			}
+			if err := s.ensureTopic(ctx, tx, authorityID, Topic{Path: t, CreatedAt: s.now()}); err != nil {
+				return line, err
+			}
+		} else if err := s.checkTopic(ctx, tx, authorityID, t); err != nil {
+			if errs.Is(err, errs.Invalid) {
+				return reject(fmt.Errorf("topic %q is not in this authority's taxonomy; add it, or import with new topics allowed", t))
+			}
+			return line, err
+		}
 	}
 	hash := it.Hash()
 	if id, ok := seen[hash]; ok {

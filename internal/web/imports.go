@@ -36,6 +36,7 @@ type pendingImport struct {
 	Format    string    `json:"format"`
 	Lang      string    `json:"lang"`
 	ValidOnly bool      `json:"valid_only"`
+	AddTopics bool      `json:"add_topics"`
 	At        time.Time `json:"at"`
 }
 
@@ -133,6 +134,9 @@ func (w *Web) uploadImport(rw http.ResponseWriter, r *http.Request) {
 	f := &form{Values: map[string][]string{"format": {pend.Format}, "lang": {pend.Lang}}, Errors: map[string]string{}}
 	if pend.ValidOnly {
 		f.Values.Set("valid_only", "on")
+	}
+	if pend.AddTopics {
+		f.Values.Set("add_topics", "on")
 	}
 	lang := w.lang(r)
 	fail := func(err error) {
@@ -232,7 +236,7 @@ func (w *Web) runImport(r *http.Request, p *identity.Principal, path string, siz
 	if err != nil {
 		return nil, err
 	}
-	return w.cfg.Bank.Import(r.Context(), p, r.PathValue("code"), src, assess.ImportOptions{ValidOnly: pend.ValidOnly, DryRun: dryRun})
+	return w.cfg.Bank.Import(r.Context(), p, r.PathValue("code"), src, assess.ImportOptions{ValidOnly: pend.ValidOnly, AddTopics: pend.AddTopics, DryRun: dryRun})
 }
 
 // spoolUpload streams a multipart upload's file to path (at most
@@ -279,13 +283,15 @@ func spoolUpload(rw http.ResponseWriter, r *http.Request, path string) (pendingI
 				return pend, 0, errs.E(errs.TooLarge, op, "the file is larger than %d MiB", max>>20)
 			}
 			size = n
-		case "format", "lang", "valid_only":
+		case "format", "lang", "valid_only", "add_topics":
 			b, _ := io.ReadAll(io.LimitReader(part, 64))
 			switch s := strings.TrimSpace(string(b)); part.FormName() {
 			case "format":
 				pend.Format = s
 			case "lang":
 				pend.Lang = s
+			case "add_topics":
+				pend.AddTopics = s != ""
 			default:
 				pend.ValidOnly = s != ""
 			}

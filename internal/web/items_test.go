@@ -327,3 +327,29 @@ func TestExportFromTheItemList(t *testing.T) {
 	e.signedIn("admin-b@vidya.test").get("/a/ALPHA/items/export?format=gift").wantStatus(t, http.StatusNotFound)
 	e.signedIn("learner-a@vidya.test").get("/a/ALPHA/items/export?format=gift").wantStatus(t, http.StatusForbidden)
 }
+
+func TestTopicsPage(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signedIn("admin-a@vidya.test")
+	admin.get("/a/ALPHA/topics").wantStatus(t, http.StatusOK).wantContains(t, "No topics yet", `action="/a/ALPHA/topics"`)
+	admin.post("/a/ALPHA/topics", url.Values{"path": {"has space/x"}}).
+		wantStatus(t, http.StatusUnprocessableEntity).wantContains(t, `id="f-path-err"`)
+	admin.post("/a/ALPHA/topics", url.Values{"path": {"physics/optics"}, "name_en": {"Optics"}, "name_hi": {"प्रकाशिकी"}}).wantRedirect(t, "/a/ALPHA/topics")
+	admin.get("/a/ALPHA/topics").wantContains(t, "The topic has been saved.", "<code>physics</code>", "<code>physics/optics</code> Optics")
+	admin.get("/lang/hi?next=/a/ALPHA/topics")
+	admin.get("/a/ALPHA/topics").wantContains(t, "<code>physics/optics</code> प्रकाशिकी")
+	admin.get("/lang/en?next=/")
+
+	// A topic with subtopics stays, and the page says why.
+	admin.post("/a/ALPHA/topics/remove", url.Values{"path": {"physics"}}).wantStatus(t, http.StatusConflict).wantContains(t, "subtopics")
+	admin.post("/a/ALPHA/topics/remove", url.Values{"path": {"physics/optics"}}).wantRedirect(t, "/a/ALPHA/topics")
+
+	// Authors read the list but get no forms; other authorities see nothing.
+	if _, err := e.svc.EnsureUser(context.Background(), "test", identity.NewUser{Email: "author-a@vidya.test", Name: "Author", Password: testPassword,
+		Roles: []identity.Role{identity.RoleAuthor}}, false, "ALPHA"); err != nil {
+		t.Fatal(err)
+	}
+	e.signedIn("author-a@vidya.test").get("/a/ALPHA/topics").wantStatus(t, http.StatusOK).wantContains(t, "<code>physics</code>").wantLacks(t, `action="/a/ALPHA/topics"`)
+	e.signedIn("author-a@vidya.test").post("/a/ALPHA/topics", url.Values{"path": {"x"}}).wantStatus(t, http.StatusForbidden)
+	e.signedIn("admin-b@vidya.test").get("/a/ALPHA/topics").wantStatus(t, http.StatusNotFound)
+}
