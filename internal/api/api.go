@@ -63,6 +63,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}
 	mux.HandleFunc("GET /authorities/{code}/logo", a.logo)
+	mux.HandleFunc("GET /media/{code}/{name}", a.media)
 	doc := openAPI(routes, a.Version)
 	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")

@@ -27,12 +27,27 @@ func (a *API) itemFileRoutes() []route {
 				{"valid_only", "true: import the valid items even if some are rejected"}, {"dry_run", "true: report what would happen and change nothing"},
 				{"add_topics", "true: add topics the file names that the taxonomy lacks (else such items are rejected)"}},
 			handle: a.importItems},
+		{method: "POST", path: "/api/v1/authorities/{code}/items/media", summary: "Store an image for items (PNG, JPEG, GIF or WebP, at most 5 MiB); the answer's url goes in an item's Markdown as ![alt](url)",
+			access: signedIn, raw: []string{"image/png", "image/jpeg", "image/gif", "image/webp"}, out: MediaRef{}, status: http.StatusCreated,
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				data, err := readUpload(w, r, assess.MaxMediaBytes)
+				if err != nil {
+					return nil, err
+				}
+				url, err := a.Bank.AddMedia(r.Context(), p, r.PathValue("code"), data)
+				return MediaRef{URL: url}, err
+			}},
 		{method: "GET", path: "/api/v1/authorities/{code}/items/export", summary: "Download items as a QTI 3.0 or 2.1 package, CSV or GIFT; the same filters as the item list pick them (at most 10,000)",
 			access: signedIn, produces: []string{"application/zip", "text/csv", "text/plain"},
 			query: []param{{"format", "qti3 (default), qti2, csv or gift"}, {"lang", "language for GIFT (default en)"}, {"ids", "comma-separated item ids (else the filters below)"},
 				{"q", "words"}, {"type", "item type"}, {"status", "status"}, {"topic", "topic"}, {"difficulty", "difficulty"}, {"language", "language"}},
 			handle: a.exportItems},
 	}
+}
+
+// MediaRef is where a stored image is served.
+type MediaRef struct {
+	URL string `json:"url"`
 }
 
 func boolParam(r *http.Request, name string) (bool, error) {
@@ -84,6 +99,13 @@ func (a *API) importItems(w http.ResponseWriter, r *http.Request, p *identity.Pr
 		n, _ := f.ReadAt(head, 0)
 		if format = formats.Guess(q.Get("filename"), head[:n]); format == "" {
 			return nil, &errs.Error{Kind: errs.Invalid, Op: op, Message: "cannot tell the file's format", Fields: map[string]string{"format": "say which: " + strings.Join(formats.Import, ", ")}}
+		}
+	}
+	if !dryRun {
+		// Only the real import stores the package's images; a preview
+		// changes nothing.
+		if opts.Media, err = a.Bank.MediaImporter(r.Context(), p, r.PathValue("code")); err != nil {
+			return nil, err
 		}
 	}
 	src, err := formats.Open(format, f, size, opts)

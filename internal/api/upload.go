@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
 )
@@ -53,6 +54,28 @@ func (a *API) logo(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	_, _ = io.Copy(w, rc)
+}
+
+// media serves an image of an authority's items to its members.
+func (a *API) media(w http.ResponseWriter, r *http.Request) {
+	p := identity.PrincipalFrom(r.Context())
+	if p == nil {
+		httpx.Error(w, r, a.Log, errs.E(errs.Unauthorized, "api", "sign in to see this image"))
+		return
+	}
+	rc, info, err := a.Bank.Media(r.Context(), p, r.PathValue("code"), r.PathValue("name"))
+	if err != nil {
+		httpx.Error(w, r, a.Log, err)
+		return
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", info.ContentType)
+	// Named by content: it never changes, but it is not public.
+	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	h.Set("Content-Security-Policy", "default-src 'none'")
 	h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
 	_, _ = io.Copy(w, rc)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/assess/formats"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
 
@@ -32,8 +33,17 @@ func (e *env) bank(c *Config) (*assess.Service, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Images in imported packages go to the file store; the command line
+	// signs no URLs, so it needs no signer.
+	files, err := blob.Open(e.ctx, s.blobURL, nil, e.getenv)
+	if err != nil {
+		db.Close()
+		return nil, nil, bad("VIDYA_BLOB_URL", "%s", oneLine(err))
+	}
 	ids := identity.NewService(db, nopMailer{}, log, identity.Config{})
-	return assess.NewService(db, ids, log), func() { db.Close() }, nil
+	bank := assess.NewService(db, ids, log)
+	bank.SetFiles(files)
+	return bank, func() { files.Close(); db.Close() }, nil
 }
 
 type itemsImportCmd struct {
@@ -66,15 +76,21 @@ func (cmd *itemsImportCmd) Run(e *env, c *Config) error {
 			return errs.E(errs.Invalid, "items import", "cannot tell the format of %s; give --format (%s)", cmd.File, strings.Join(formats.Import, ", "))
 		}
 	}
-	src, err := formats.Open(format, f, st.Size(), formats.Options{Lang: cmd.Lang, Marks: cmd.Marks})
-	if err != nil {
-		return err
-	}
 	bank, done, err := e.bank(c)
 	if err != nil {
 		return err
 	}
 	defer done()
+	opts := formats.Options{Lang: cmd.Lang, Marks: cmd.Marks}
+	if !cmd.DryRun {
+		if opts.Media, err = bank.MediaImporter(e.ctx, identity.CommandLine(), cmd.Authority); err != nil {
+			return err
+		}
+	}
+	src, err := formats.Open(format, f, st.Size(), opts)
+	if err != nil {
+		return err
+	}
 	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetVisibility(isTerminal(e.stderr)), progressbar.OptionSetDescription("reading "+format),
 		progressbar.OptionShowCount(), progressbar.OptionSetItsString("items"), progressbar.OptionShowIts(), progressbar.OptionThrottle(100e6),
 		progressbar.OptionClearOnFinish())

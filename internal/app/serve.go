@@ -168,6 +168,7 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	sys.identity = identity.NewService(db, sys.outbox, log, identity.Config{BaseURL: s.baseURL.String(), AllowSignUp: s.allowSignUp})
 	sys.identity.SetFiles(sys.blobs)
 	sys.bank = assess.NewService(db, sys.identity, log)
+	sys.bank.SetFiles(sys.blobs)
 	qcfg := jobs.Config{Work: role != roleWeb}
 	if qcfg.Work {
 		qcfg.Periodic = []*jobs.PeriodicJob{jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {

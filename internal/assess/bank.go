@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
@@ -27,10 +28,11 @@ var (
 // Service is the item bank: items per authority, their versions and
 // history, and imports.
 type Service struct {
-	db  *database.DB
-	id  *identity.Service
-	log *slog.Logger
-	now func() time.Time
+	db    *database.DB
+	id    *identity.Service
+	log   *slog.Logger
+	files blob.Store // item images; may be nil
+	now   func() time.Time
 }
 
 // NewService returns the item bank over db, checking callers with id.

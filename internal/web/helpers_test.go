@@ -56,6 +56,7 @@ func newEnv(t *testing.T, opts ...envOpts) *env {
 	svc.SetFiles(files)
 	cookies := api.Cookies{}
 	bank := assess.NewService(db, svc, log)
+	bank.SetFiles(files)
 	w, err := New(Config{Identity: svc, Bank: bank, Outbox: outbox, Cookies: cookies, Log: log, AllowSignUp: !o.closedSignUp, Version: "test"})
 	if err != nil {
 		t.Fatal(err)

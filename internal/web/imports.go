@@ -232,7 +232,15 @@ func (w *Web) runImport(r *http.Request, p *identity.Principal, path string, siz
 		return nil, errs.Wrap("web: import", err)
 	}
 	defer file.Close()
-	src, err := formats.Open(pend.Format, file, size, formats.Options{Lang: pend.Lang})
+	opts := formats.Options{Lang: pend.Lang}
+	if !dryRun {
+		// Only the real import stores the package's images; a preview
+		// changes nothing.
+		if opts.Media, err = w.cfg.Bank.MediaImporter(r.Context(), p, r.PathValue("code")); err != nil {
+			return nil, err
+		}
+	}
+	src, err := formats.Open(pend.Format, file, size, opts)
 	if err != nil {
 		return nil, err
 	}

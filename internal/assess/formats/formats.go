@@ -66,6 +66,9 @@ func Guess(name string, head []byte) string {
 type Options struct {
 	Lang  string  // language of the text in single-language formats; default "en"
 	Marks float64 // marks per item where the format has none; default 1
+	// Media, if set, stores each image a QTI package carries and returns
+	// the URL the item's Markdown should use.
+	Media func(name string, r io.Reader) (string, error)
 }
 
 // Open returns a Source reading the first size bytes of f in format, from
@@ -100,7 +103,7 @@ func Open(format string, f io.ReaderAt, size int64, opts Options) (assess.Source
 		n, _ := f.ReadAt(head, 0)
 		if bytes.HasPrefix(head[:n], []byte("PK\x03\x04")) {
 			return func(fn func(assess.Parsed) error) error {
-				return qti.ReadPackage(f, size, qti.Options{Lang: opts.Lang}, fn)
+				return qti.ReadPackage(f, size, qti.Options{Lang: opts.Lang, Media: opts.Media}, fn)
 			}, nil
 		}
 		return func(fn func(assess.Parsed) error) error {
