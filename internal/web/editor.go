@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,12 +15,61 @@ import (
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
 
-// The editor offers fixed rows: choices A–F, matching items 1–6 on the
-// left and A–F on the right. Imported items may have other ids; those are
-// edited through the API.
+// A new item's editor offers choices A–F and matching items 1–6 on the
+// left, A–F on the right. An item keeps its own ids (imported ones may be
+// "ChoiceA" and the like): the form carries them as choice_ids, left_ids
+// and right_ids, with spare rows added for new options.
 var (
 	choiceIDs = []string{"A", "B", "C", "D", "E", "F"}
 	leftIDs   = []string{"1", "2", "3", "4", "5", "6"}
+)
+
+// minRows is how many rows of each kind the editor shows at least.
+const minRows = 6
+
+// editorRows are the ids of the rows the editor shows.
+type editorRows struct {
+	Choices, Left, Right []string
+}
+
+var rowID = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// rowsOf reads the rows a form carries, or the defaults.
+func rowsOf(f *form) editorRows {
+	pick := func(name string, def []string) []string {
+		var ids []string
+		for _, id := range f.Values[name] {
+			if rowID.MatchString(id) && !slices.Contains(ids, id) && len(ids) < assess.MaxChoices {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			return def
+		}
+		return ids
+	}
+	return editorRows{Choices: pick("choice_ids", choiceIDs), Left: pick("left_ids", leftIDs), Right: pick("right_ids", choiceIDs)}
+}
+
+// withSpare adds unused ids from spare until there are minRows (and at
+// least one spare row, for adding an option), within MaxChoices.
+func withSpare(ids, spare []string) []string {
+	out := slices.Clone(ids)
+	for _, id := range spare {
+		if len(out) >= assess.MaxChoices || len(out) >= max(minRows, len(ids)+1) {
+			break
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// spareLetters and spareDigits are the spare ids offered for new rows.
+var (
+	spareLetters = strings.Split("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "")
+	spareDigits  = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}
 )
 
 // editorData is what the item editor shows.
@@ -32,6 +82,7 @@ type editorData struct {
 	Langs    []langLink
 	Choices  []string
 	Left     []string
+	Right    []string
 	Preview  []previewView
 	Errors   []editorError // field problems not shown beside a field
 	Bloom    []string
@@ -111,6 +162,15 @@ func itemForm(it *assess.Item) *form {
 	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	v.Set("type", string(it.Type))
 	v.Set("revision", strconv.Itoa(it.Revision))
+	var ids []string
+	for _, c := range it.Choices {
+		ids = append(ids, c.ID)
+	}
+	if it.Type != assess.TrueFalse {
+		v["choice_ids"] = withSpare(ids, spareLetters)
+	}
+	v["left_ids"] = withSpare(it.Left, spareDigits)
+	v["right_ids"] = withSpare(it.Right, spareLetters)
 	set("title", it.Title)
 	for lang, t := range it.Text {
 		p := "text." + lang + "."
@@ -176,6 +236,7 @@ func itemForm(it *assess.Item) *form {
 // not parse become field errors in f.
 func itemInput(f *form) *assess.ItemInput {
 	v := f.Values
+	rows := rowsOf(f)
 	typ := assess.ItemType(v.Get("type"))
 	in := &assess.ItemInput{Type: typ, Title: v.Get("title"), Text: map[string]assess.Text{}, Shuffle: v.Get("shuffle") != ""}
 	num := func(name string, required bool) float64 {
@@ -197,7 +258,7 @@ func itemInput(f *form) *assess.ItemInput {
 		t := assess.Text{Stem: v.Get(p + "stem"), Explanation: v.Get(p + "explanation")}
 		used := strings.TrimSpace(t.Stem+t.Explanation) != ""
 		if hasChoices(typ) {
-			for _, id := range choiceIDs {
+			for _, id := range rows.Choices {
 				if s := v.Get(p + "choices." + id); s != "" {
 					if t.Choices == nil {
 						t.Choices = map[string]string{}
@@ -208,7 +269,7 @@ func itemInput(f *form) *assess.ItemInput {
 			}
 		}
 		if typ == assess.Matching {
-			for _, id := range leftIDs {
+			for _, id := range rows.Left {
 				if s := v.Get(p + "left." + id); s != "" {
 					if t.Left == nil {
 						t.Left = map[string]string{}
@@ -216,7 +277,7 @@ func itemInput(f *form) *assess.ItemInput {
 					t.Left[id], used = s, true
 				}
 			}
-			for _, id := range choiceIDs {
+			for _, id := range rows.Right {
 				if s := v.Get(p + "right." + id); s != "" {
 					if t.Right == nil {
 						t.Right = map[string]string{}
@@ -244,7 +305,7 @@ func itemInput(f *form) *assess.ItemInput {
 	}
 	switch {
 	case hasChoices(typ):
-		for _, id := range choiceIDs {
+		for _, id := range rows.Choices {
 			if rowUsed("choices", id) || slices.Contains(v["correct"], id) {
 				in.Choices = append(in.Choices, assess.Choice{ID: id, Fixed: slices.Contains(v["fixed"], id)})
 			}
@@ -260,12 +321,12 @@ func itemInput(f *form) *assess.ItemInput {
 		in.Choices = []assess.Choice{{ID: "true"}, {ID: "false"}}
 		in.Key.Choices = slices.Clone(v["correct"])
 	case typ == assess.Matching:
-		for _, id := range leftIDs {
+		for _, id := range rows.Left {
 			if rowUsed("left", id) {
 				in.Left = append(in.Left, id)
 			}
 		}
-		for _, id := range choiceIDs {
+		for _, id := range rows.Right {
 			if rowUsed("right", id) {
 				in.Right = append(in.Right, id)
 			}
@@ -324,22 +385,22 @@ var fieldAliases = map[string]string{
 }
 
 // editorInputs lists the names of the inputs the editor shows for a type.
-func editorInputs(typ assess.ItemType) map[string]bool {
+func editorInputs(typ assess.ItemType, rows editorRows) map[string]bool {
 	m := map[string]bool{"title": true, "scoring.marks": true, "scoring.penalty": true, "tags.topic": true, "tags.difficulty": true,
 		"tags.bloom": true, "tags.source": true, "tags.labels": true}
 	for _, lang := range assess.Languages {
 		p := "text." + lang + "."
 		m[p+"stem"], m[p+"explanation"] = true, true
 		if hasChoices(typ) {
-			for _, id := range choiceIDs {
+			for _, id := range rows.Choices {
 				m[p+"choices."+id] = true
 			}
 		}
 		if typ == assess.Matching {
-			for _, id := range leftIDs {
+			for _, id := range rows.Left {
 				m[p+"left."+id] = true
 			}
-			for _, id := range choiceIDs {
+			for _, id := range rows.Right {
 				m[p+"right."+id] = true
 			}
 		}
@@ -364,7 +425,7 @@ func editorInputs(typ assess.ItemType) map[string]bool {
 // mapFieldErrors moves the service's field errors onto the editor's inputs
 // and returns the summary of all of them.
 func (w *Web) mapFieldErrors(f *form, typ assess.ItemType, lang string) []editorError {
-	inputs := editorInputs(typ)
+	inputs := editorInputs(typ, rowsOf(f))
 	moved := map[string]string{}
 	var out []editorError
 	names := slices.Sorted(mapKeys(f.Errors))
@@ -410,7 +471,8 @@ func (w *Web) itemFieldMessage(lang, msg string) string {
 func (w *Web) editorPage(rw http.ResponseWriter, r *http.Request, a *identity.Authority, id int64, status int, f *form, withPreview bool) {
 	lang := w.lang(r)
 	typ := assess.ItemType(f.Get("type"))
-	d := &editorData{A: a, Type: typ, ID: id, Choices: choiceIDs, Left: leftIDs, Bloom: assess.BloomLevels, Diffs: assess.Difficulties,
+	rows := rowsOf(f)
+	d := &editorData{A: a, Type: typ, ID: id, Choices: rows.Choices, Left: rows.Left, Right: rows.Right, Bloom: assess.BloomLevels, Diffs: assess.Difficulties,
 		Multiple: typ == assess.MultipleResponse}
 	d.Action = bankURL(a) + "/new"
 	if id > 0 {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -352,4 +353,41 @@ func TestTopicsPage(t *testing.T) {
 	e.signedIn("author-a@vidya.test").get("/a/ALPHA/topics").wantStatus(t, http.StatusOK).wantContains(t, "<code>physics</code>").wantLacks(t, `action="/a/ALPHA/topics"`)
 	e.signedIn("author-a@vidya.test").post("/a/ALPHA/topics", url.Values{"path": {"x"}}).wantStatus(t, http.StatusForbidden)
 	e.signedIn("admin-b@vidya.test").get("/a/ALPHA/topics").wantStatus(t, http.StatusNotFound)
+}
+
+// An imported item keeps its own choice ids through the editor.
+func TestEditorKeepsAnItemsOwnIDs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tok, _ := e.svc.StartSessionFor(ctx, e.users["admin-a@vidya.test"].ID, "test")
+	p, err := e.svc.Authenticate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := e.bank.CreateItem(ctx, p, "ALPHA", &assess.Item{Type: assess.SingleChoice,
+		Choices: []assess.Choice{{ID: "ChoiceA"}, {ID: "ChoiceB"}, {ID: "ChoiceC"}},
+		Text:    map[string]assess.Text{"en": {Stem: "Pick one", Choices: map[string]string{"ChoiceA": "one", "ChoiceB": "two", "ChoiceC": "three"}}},
+		Key:     assess.Key{Choices: []string{"ChoiceB"}}, Scoring: assess.Scoring{Marks: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.signedIn("admin-a@vidya.test")
+	editURL := "/a/ALPHA/items/" + strconv.FormatInt(it.ID, 10) + "/edit"
+	c.get(editURL).wantStatus(t, http.StatusOK).wantContains(t,
+		`name="choice_ids" value="ChoiceA"`, `name="text.en.choices.ChoiceC"`, `value="three"`, `name="choice_ids" value="A"`)
+	form := url.Values{"type": {"single_choice"}, "revision": {strconv.Itoa(it.Revision)}, "text.en.stem": {"Pick one"},
+		"choice_ids": {"ChoiceA", "ChoiceB", "ChoiceC", "A"}, "text.en.choices.ChoiceA": {"one"}, "text.en.choices.ChoiceB": {"two"},
+		"text.en.choices.ChoiceC": {"three, corrected"}, "text.en.choices.A": {"a new fourth"}, "correct": {"ChoiceB"}, "scoring.marks": {"1"}}
+	c.post(editURL, form).wantRedirect(t, "/a/ALPHA/items/"+strconv.FormatInt(it.ID, 10))
+	got, err := e.bank.Item(ctx, p, "ALPHA", it.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ch := range got.Choices {
+		ids = append(ids, ch.ID)
+	}
+	if strings.Join(ids, ",") != "ChoiceA,ChoiceB,ChoiceC,A" || got.Text["en"].Choices["ChoiceC"] != "three, corrected" || got.Key.Choices[0] != "ChoiceB" {
+		t.Fatalf("after the edit: ids %v, text %v, key %v", ids, got.Text["en"].Choices, got.Key.Choices)
+	}
 }
