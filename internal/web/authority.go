@@ -84,7 +84,7 @@ func (w *Web) uploadLogo(rw http.ResponseWriter, r *http.Request) {
 	}
 	code := r.PathValue("code")
 	r.Body = http.MaxBytesReader(rw, r.Body, identity.MaxLogoBytes+64<<10)
-	data, contentType, err := readLogoField(r)
+	data, contentType, err := readFileField(r, "logo", identity.MaxLogoBytes)
 	if err == nil {
 		_, err = w.svc.SetLogo(r.Context(), p, code, contentType, data)
 	}
@@ -102,19 +102,20 @@ func (w *Web) uploadLogo(rw http.ResponseWriter, r *http.Request) {
 	seeOther(rw, r, "/a/"+url.PathEscape(code))
 }
 
-// readLogoField returns the bytes and declared type of the "logo" file.
-func readLogoField(r *http.Request) ([]byte, string, error) {
-	const op = "web: logo upload"
-	f, hdr, err := r.FormFile("logo")
+// readFileField returns the bytes and declared type of the file in a
+// multipart form's field, at most max bytes.
+func readFileField(r *http.Request, field string, max int64) ([]byte, string, error) {
+	const op = "web: upload"
+	f, hdr, err := r.FormFile(field)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, "", errs.E(errs.TooLarge, op, "the file is larger than %d bytes", identity.MaxLogoBytes)
+			return nil, "", errs.E(errs.TooLarge, op, "the file is larger than %d bytes", max)
 		}
-		return nil, "", errs.E(errs.Invalid, op, "choose a PNG or JPEG file to upload")
+		return nil, "", errs.E(errs.Invalid, op, "choose a file to upload")
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, identity.MaxLogoBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, "", errs.E(errs.Invalid, op, "the upload was cut off")
 	}

@@ -129,6 +129,7 @@ var fieldLabels = map[string]string{
 	"locale":           "field.locale",
 	"code":             "field.code",
 	"logo":             "field.logo",
+	"image":            "field.image",
 	"contact_email":    "field.contact_email",
 	"contact_phone":    "field.contact_phone",
 	"roles":            "field.roles",

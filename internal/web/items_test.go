@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"github.com/vidya-edu/vidya/internal/assess"
+	"image"
+	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -390,4 +392,21 @@ func TestEditorKeepsAnItemsOwnIDs(t *testing.T) {
 	if strings.Join(ids, ",") != "ChoiceA,ChoiceB,ChoiceC,A" || got.Text["en"].Choices["ChoiceC"] != "three, corrected" || got.Key.Choices[0] != "ChoiceB" {
 		t.Fatalf("after the edit: ids %v, text %v, key %v", ids, got.Text["en"].Choices, got.Key.Choices)
 	}
+}
+
+func TestImagesPage(t *testing.T) {
+	e := newEnv(t)
+	c := e.signedIn("admin-a@vidya.test")
+	var img bytes.Buffer
+	png.Encode(&img, image.NewGray(image.Rect(0, 0, 20, 10)))
+	c.get("/a/ALPHA/items/images").wantStatus(t, http.StatusOK).wantContains(t, `enctype="multipart/form-data"`)
+	page := c.postFile("/a/ALPHA/items/images", "image", "pic.png", "image/png", img.Bytes()).wantStatus(t, http.StatusCreated)
+	if !regexp.MustCompile(`value="!\[\]\(/media/ALPHA/[0-9a-f]{64}\.png\)"`).MatchString(page.Body) {
+		t.Fatalf("no Markdown to paste in:\n%s", page.Body)
+	}
+	c.postFile("/a/ALPHA/items/images", "image", "x.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)).
+		wantStatus(t, http.StatusUnprocessableEntity).wantContains(t, `id="f-image-err"`, "PNG, JPEG, GIF or WebP")
+	c.get("/a/ALPHA/items/new?type=single_choice").wantContains(t, `href="/a/ALPHA/items/images"`)
+	e.signedIn("learner-a@vidya.test").get("/a/ALPHA/items/images").wantStatus(t, http.StatusForbidden)
+	e.signedIn("admin-b@vidya.test").postFile("/a/ALPHA/items/images", "image", "pic.png", "image/png", img.Bytes()).wantStatus(t, http.StatusNotFound)
 }

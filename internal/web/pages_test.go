@@ -156,7 +156,7 @@ func TestPagesAreWellFormed(t *testing.T) {
 		"admin-a@vidya.test": {"/", "/account", "/a/ALPHA", "/a/ALPHA/users", "/a/ALPHA/audit", "/a/BETA",
 			"/a/ALPHA/items", "/a/ALPHA/items?type=single_choice&q=x", item, item + "?lang=hi", item + "/edit", "/a/ALPHA/items/new",
 			"/a/ALPHA/items/new?type=matching", "/a/ALPHA/items/new?type=numeric", "/a/ALPHA/items/new?type=short_text",
-			"/a/ALPHA/items/new?type=true_false", "/a/ALPHA/items/new?type=ordering", "/a/ALPHA/items/import", "/a/ALPHA/topics"},
+			"/a/ALPHA/items/new?type=true_false", "/a/ALPHA/items/new?type=ordering", "/a/ALPHA/items/import", "/a/ALPHA/topics", "/a/ALPHA/items/images"},
 		"learner-a@vidya.test": {"/", "/account", "/a/ALPHA", "/a/ALPHA/users"},
 	}
 	for _, lang := range languages {

@@ -41,6 +41,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /a/{code}/items", w.items)
 	mux.HandleFunc("POST /a/{code}/items/bulk", w.bulkItems)
 	mux.HandleFunc("GET /a/{code}/items/export", w.exportItems)
+	mux.HandleFunc("GET /a/{code}/items/images", w.images)
+	mux.HandleFunc("POST /a/{code}/items/images", w.uploadImage)
 	mux.HandleFunc("GET /a/{code}/topics", w.topics)
 	mux.HandleFunc("POST /a/{code}/topics", w.addTopic)
 	mux.HandleFunc("POST /a/{code}/topics/remove", w.removeTopic)
