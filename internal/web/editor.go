@@ -101,11 +101,7 @@ func hasChoices(t assess.ItemType) bool {
 }
 
 func (w *Web) newItemForm(rw http.ResponseWriter, r *http.Request) {
-	p := w.user(rw, r)
-	if p == nil {
-		return
-	}
-	a := w.bankAuthority(rw, r, p)
+	p, a := w.bankUser(rw, r)
 	if a == nil {
 		return
 	}
@@ -126,11 +122,7 @@ func (w *Web) newItemForm(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) editItemForm(rw http.ResponseWriter, r *http.Request) {
-	p := w.user(rw, r)
-	if p == nil {
-		return
-	}
-	a := w.bankAuthority(rw, r, p)
+	p, a := w.bankUser(rw, r)
 	if a == nil {
 		return
 	}

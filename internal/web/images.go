@@ -17,11 +17,7 @@ type imagesData struct {
 // images lets authors store a picture for their items and gives the
 // Markdown to paste into a stem or choice.
 func (w *Web) images(rw http.ResponseWriter, r *http.Request) {
-	p := w.user(rw, r)
-	if p == nil {
-		return
-	}
-	a := w.bankAuthority(rw, r, p)
+	_, a := w.bankUser(rw, r)
 	if a == nil {
 		return
 	}
@@ -31,11 +27,7 @@ func (w *Web) images(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) uploadImage(rw http.ResponseWriter, r *http.Request) {
-	p := w.user(rw, r)
-	if p == nil {
-		return
-	}
-	a := w.bankAuthority(rw, r, p)
+	p, a := w.bankUser(rw, r)
 	if a == nil {
 		return
 	}

@@ -82,6 +82,17 @@ type itemsData struct {
 	FilterNames []string
 }
 
+// bankUser is the signed-in caller and the authority of an item bank page
+// they may read; on nil the response has been written (sign-in redirect,
+// 404 or 403).
+func (w *Web) bankUser(rw http.ResponseWriter, r *http.Request) (*identity.Principal, *identity.Authority) {
+	p := w.user(rw, r)
+	if p == nil {
+		return nil, nil
+	}
+	return p, w.bankAuthority(rw, r, p)
+}
+
 // bankAuthority resolves the authority for an item bank page and checks the
 // caller may read the bank; a missing or foreign authority is the 404 page.
 func (w *Web) bankAuthority(rw http.ResponseWriter, r *http.Request, p *identity.Principal) *identity.Authority {
@@ -126,11 +137,7 @@ func itemLabel(it *assess.Item, lang string) string {
 }
 
 func (w *Web) items(rw http.ResponseWriter, r *http.Request) {
-	p := w.user(rw, r)
-	if p == nil {
-		return
-	}
-	a := w.bankAuthority(rw, r, p)
+	p, a := w.bankUser(rw, r)
 	if a == nil {
 		return
 	}
