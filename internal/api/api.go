@@ -19,6 +19,7 @@ import (
 type API struct {
 	Identity *identity.Service
 	Bank     *assess.Service
+	Delivery *assess.Delivery // exam day; nil leaves its routes out
 	Outbox   *mail.Outbox
 	Cookies  Cookies
 	Log      *slog.Logger
@@ -29,10 +30,11 @@ type API struct {
 type access int
 
 const (
-	public   access = iota // anyone
-	signedIn               // any authenticated caller (session or token)
-	browser                // a signed-in browser session, not an API token
-	platform               // platform administrators
+	public    access = iota // anyone
+	signedIn                // any authenticated caller (session or token)
+	browser                 // a signed-in browser session, not an API token
+	platform                // platform administrators
+	candidate               // a candidate's exam ticket (Authorization: Exam …), not a user
 )
 
 // route is one API endpoint: its documentation and its handler.
@@ -59,6 +61,10 @@ type param struct {
 // Register adds every API route, and the OpenAPI document, to mux.
 func (a *API) Register(mux *http.ServeMux) {
 	routes := append(append(a.routes(), a.itemRoutes()...), a.itemFileRoutes()...)
+	routes = append(routes, a.examRoutes()...)
+	if a.Delivery != nil {
+		routes = append(routes, a.deliveryRoutes()...)
+	}
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}
@@ -86,6 +92,12 @@ func (a *API) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := identity.PrincipalFrom(r.Context())
 		switch {
+		case rt.access == candidate:
+			if err := requireTicket(r); err != nil {
+				w.Header().Set("WWW-Authenticate", `Exam realm="vidya"`)
+				httpx.Error(w, r, a.Log, err)
+				return
+			}
 		case rt.access != public && p == nil:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vidya"`)
 			httpx.Error(w, r, a.Log, errs.E(errs.Unauthorized, "api", "sign in or send an API token"))

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/assess/formats"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
+	"github.com/vidya-edu/vidya/internal/platform/httpx"
 )
 
 // itemFileRoutes import and export item files.
@@ -37,7 +37,7 @@ func (a *API) itemFileRoutes() []route {
 				url, err := a.Bank.AddMedia(r.Context(), p, r.PathValue("code"), data)
 				return MediaRef{URL: url}, err
 			}},
-		{method: "GET", path: "/api/v1/authorities/{code}/items/export", summary: "Download items as a QTI 3.0 or 2.1 package, CSV or GIFT; the same filters as the item list pick them (at most 10,000)",
+		{method: "GET", path: "/api/v1/authorities/{code}/items/export", summary: "Download items as a QTI 3.0 or 2.1 package (images included), CSV or GIFT; the same filters as the item list pick them, oldest first, with no limit (streamed)",
 			access: signedIn, produces: []string{"application/zip", "text/csv", "text/plain"},
 			query: []param{{"format", "qti3 (default), qti2, csv or gift"}, {"lang", "language for GIFT (default en)"}, {"ids", "comma-separated item ids (else the filters below)"},
 				{"q", "words"}, {"type", "item type"}, {"status", "status"}, {"topic", "topic"}, {"difficulty", "difficulty"}, {"language", "language"}},
@@ -164,21 +164,17 @@ func (a *API) exportItems(w http.ResponseWriter, r *http.Request, p *identity.Pr
 			ids = append(ids, id)
 		}
 	}
-	items, err := a.Bank.Export(r.Context(), p, r.PathValue("code"), assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")),
+	ctx := r.Context()
+	items, err := a.Bank.Export(ctx, p, r.PathValue("code"), assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")),
 		Status: assess.Status(q.Get("status")), Topic: q.Get("topic"), Difficulty: q.Get("difficulty"), Language: q.Get("language")}, ids)
 	if err != nil {
 		return nil, err
 	}
 	ct, ext := formats.ContentType(format)
-	// Write to memory first, so a failure becomes a problem response rather
-	// than half a file.
-	var buf bytes.Buffer
-	if err := formats.Write(&buf, format, items, q.Get("lang")); err != nil {
-		return nil, err
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-items%s"`, strings.ToLower(r.PathValue("code")), ext))
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = buf.WriteTo(w)
-	return nil, nil
+	opts := formats.WriteOptions{Lang: q.Get("lang"), Media: func(ref string) (io.ReadCloser, error) { return items.OpenMedia(ctx, ref) }}
+	// Streamed: a problem found before the first byte is still a problem
+	// response; one found later aborts the download.
+	return nil, httpx.Download(w, r, a.Log, ct, strings.ToLower(items.Authority())+"-items"+ext, func(out io.Writer) error {
+		return formats.WriteStream(out, format, items.All(ctx), opts)
+	})
 }

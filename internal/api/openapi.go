@@ -71,6 +71,8 @@ func openAPI(routes []route, version string) map[string]any {
 			op["security"] = []any{}
 		case browser:
 			op["security"] = []any{map[string]any{"session": []string{}}}
+		case candidate:
+			op["security"] = []any{map[string]any{"examTicket": []string{}}}
 		}
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
@@ -93,6 +95,8 @@ func openAPI(routes []route, version string) map[string]any {
 			"securitySchemes": map[string]any{
 				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "An API token (vidya_…) made on the account page."},
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie},
+				"examTicket": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization",
+					"description": "A candidate's ticket from POST /api/v1/exam/signin, sent as `Authorization: Exam <ticket>`."},
 			},
 		},
 	}

@@ -134,6 +134,24 @@ func sampleBody(op docOp) any {
 		return map[string]any{"revision": 1, "item": sampleItemInput("Overwritten by an intruder")}
 	case "POST /api/v1/authorities/{code}/items/{id}/status":
 		return map[string]any{"revision": 1, "status": "retired"}
+	case "POST /api/v1/authorities/{code}/tests":
+		return sampleTest()
+	case "PUT /api/v1/authorities/{code}/tests/{id}":
+		return map[string]any{"revision": 1, "test": sampleTest()}
+	case "POST /api/v1/authorities/{code}/tests/{id}/publish":
+		return map[string]any{"revision": 1}
+	case "POST /api/v1/authorities/{code}/exams":
+		return map[string]any{"test_id": 1, "title": "Intruder's exam"}
+	case "POST /api/v1/authorities/{code}/exams/{id}/shifts":
+		return map[string]any{"code": "X", "starts_at": "2030-01-01T09:00:00Z", "ends_at": "2030-01-01T12:00:00Z"}
+	case "POST /api/v1/authorities/{code}/exams/{id}/candidates":
+		return map[string]any{"candidates": []any{map[string]any{"roll_no": "X1", "name": "Intruder"}}}
+	case "POST /api/v1/authorities/{code}/exams/{id}/codes":
+		return map[string]any{}
+	case "POST /api/v1/exam/signin":
+		return map[string]any{"roll_no": "X1", "access_code": "AAAA-AAAA-AAAA-AAAA"}
+	case "POST /api/v1/exam/answers":
+		return map[string]any{"answers": []any{map[string]any{"item_id": 1, "seq": 1}}}
 	case "PATCH /api/v1/me":
 		return map[string]any{"name": "Renamed", "locale": "hi"}
 	case "POST /api/v1/me/password":
@@ -150,6 +168,11 @@ func sampleBody(op docOp) any {
 		return map[string]any{"roles": []string{"authority_admin"}}
 	}
 	return nil
+}
+
+func sampleTest() map[string]any {
+	return map[string]any{"kind": "mock", "title": "Intruder's test", "languages": []string{"en"},
+		"sections": []any{map[string]any{"id": "A", "questions": []any{map[string]any{"item_id": 1}}}}}
 }
 
 // Routes without an authority in the path, and why a wrong tenant cannot
@@ -177,6 +200,12 @@ var unscopedRoutes = map[string]string{
 	"GET /api/v1/outbox":                       "platform",
 	"POST /api/v1/users/{id}/disable":          "platform",
 	"POST /api/v1/users/{id}/enable":           "platform",
+	"POST /api/v1/exam/signin":                 "public",
+	"POST /api/v1/exam/start":                  "exam ticket",
+	"GET /api/v1/exam/paper":                   "exam ticket",
+	"GET /api/v1/exam/state":                   "exam ticket",
+	"POST /api/v1/exam/answers":                "exam ticket",
+	"POST /api/v1/exam/submit":                 "exam ticket",
 }
 
 // TestNoRouteLetsOneAuthorityReachAnother walks every documented API route
@@ -229,6 +258,14 @@ func TestNoRouteLetsOneAuthorityReachAnother(t *testing.T) {
 					r := c.do(op.method, path, nil)
 					if r.status != 200 || strings.Contains(string(r.body), "BBB") {
 						t.Errorf("%s as A's %s lists B: %d %s", key, name, r.status, r.body)
+					}
+				}
+			case unscopedRoutes[key] == "exam ticket":
+				// Staff credentials are no ticket: a candidate's attempt is
+				// reached only with the ticket signed for it.
+				for name, c := range map[string]*client{"session": w.adminA, "token": w.tokenA} {
+					if r := c.do(op.method, path, sampleBody(op)); r.status != http.StatusUnauthorized {
+						t.Errorf("%s as A's %s: %d %s, want 401", key, name, r.status, r.body)
 					}
 				}
 			case unscopedRoutes[key] == "public" || unscopedRoutes[key] == "self":

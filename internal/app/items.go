@@ -100,12 +100,21 @@ func (cmd *itemsImportCmd) Run(e *env, c *Config) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(e.stdout, "note      the file: %s\n", n)
+	}
 	for _, l := range rep.Lines {
 		if l.Outcome == assess.Rejected {
 			fmt.Fprintf(e.stdout, "rejected  %s%s: %s\n", l.Where, refOf(l.Ref), l.Reason)
 		}
+		for _, n := range l.Notes {
+			fmt.Fprintf(e.stdout, "note      %s%s: %s\n", l.Where, refOf(l.Ref), n)
+		}
 	}
 	fmt.Fprintln(e.stdout, rep.Message)
+	if rep.WithNotes > 0 {
+		fmt.Fprintf(e.stdout, "Notes on %d of %d items: something in them was dropped or changed (see above).\n", rep.WithNotes, len(rep.Lines))
+	}
 	if !rep.Committed {
 		fmt.Fprintf(e.stdout, "%d items read: %d new, %d updates and %d duplicates would be taken; %d rejected\n",
 			len(rep.Lines), rep.Imported, rep.Updated, rep.Duplicates, rep.Rejected)
@@ -155,12 +164,27 @@ func (cmd *itemsExportCmd) Run(e *env, c *Config) error {
 	if err != nil {
 		return err
 	}
+	// Write beside the target and rename at the end, so a failed export
+	// leaves no half-written file under the name asked for.
 	tmp := cmd.Out + ".part"
 	out, err := os.Create(tmp)
 	if err != nil {
 		return errs.E(errs.Invalid, "items export", "cannot create %s: %v", tmp, err)
 	}
-	err = formats.Write(out, cmd.Format, items, cmd.Lang)
+	n := 0
+	counted := func(yield func(*assess.Item, error) bool) {
+		n = 0
+		for it, err := range items.All(e.ctx) {
+			if err == nil {
+				n++
+			}
+			if !yield(it, err) {
+				return
+			}
+		}
+	}
+	opts := formats.WriteOptions{Lang: cmd.Lang, Media: func(ref string) (io.ReadCloser, error) { return items.OpenMedia(e.ctx, ref) }}
+	err = formats.WriteStream(out, cmd.Format, counted, opts)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -171,6 +195,6 @@ func (cmd *itemsExportCmd) Run(e *env, c *Config) error {
 	if err := os.Rename(tmp, cmd.Out); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %d items to %s\n", len(items), cmd.Out)
+	fmt.Fprintf(e.stdout, "wrote %d items to %s\n", n, cmd.Out)
 	return nil
 }

@@ -68,6 +68,7 @@ type system struct {
 	outbox   *mail.Outbox
 	identity *identity.Service
 	bank     *assess.Service
+	delivery *assess.Delivery
 	handler  http.Handler
 	// oidcClient reaches the OIDC provider; nil means a default client.
 	oidcClient *http.Client
@@ -101,6 +102,61 @@ type mailWorker struct {
 
 func (w *mailWorker) Work(ctx context.Context, j *jobs.Job[mailDelivery]) error {
 	return w.outbox.Deliver(ctx, j.Args.ID)
+}
+
+// autoSubmitEvery is how often attempts past their deadline are
+// submitted; with the delivery's grace period, an attempt is submitted
+// 10–25 s after its deadline, whatever happened to its server.
+const autoSubmitEvery = 15 * time.Second
+
+// examAutoSubmit is the periodic job that submits attempts whose time is
+// up, with the answers they saved.
+type examAutoSubmit struct{}
+
+func (examAutoSubmit) Kind() string { return "assess.autosubmit" }
+
+func (examAutoSubmit) InsertOpts() jobs.InsertOpts {
+	return jobs.InsertOpts{MaxAttempts: 3}
+}
+
+type autoSubmitWorker struct {
+	jobs.WorkerDefaults[examAutoSubmit]
+	delivery *assess.Delivery
+}
+
+func (w *autoSubmitWorker) Work(ctx context.Context, _ *jobs.Job[examAutoSubmit]) error {
+	_, err := w.delivery.AutoSubmit(ctx)
+	return err
+}
+
+// examGrade is the periodic job that grades submitted exam attempts.
+type examGrade struct{}
+
+func (examGrade) Kind() string { return "assess.grade" }
+
+func (examGrade) InsertOpts() jobs.InsertOpts {
+	return jobs.InsertOpts{MaxAttempts: 3, UniqueOpts: jobs.UniqueOpts{ByArgs: true}}
+}
+
+type gradeWorker struct {
+	jobs.WorkerDefaults[examGrade]
+	delivery *assess.Delivery
+	log      *slog.Logger
+}
+
+// gradePerRun bounds one run's work so a run ends well within River's job
+// timeout; the next run, 15 s later, goes on.
+const gradePerRun = 200_000
+
+// Timeout lets a run grade its share: about a minute at the measured rate.
+func (w *gradeWorker) Timeout(*jobs.Job[examGrade]) time.Duration { return 5 * time.Minute }
+
+func (w *gradeWorker) Work(ctx context.Context, _ *jobs.Job[examGrade]) error {
+	n, err := w.delivery.GradeSubmitted(ctx, gradePerRun)
+	if n > 0 {
+		w.log.InfoContext(ctx, "exam attempts graded", "count", n)
+	}
+	return err
 }
 
 // sessionCleanup is the hourly job that deletes expired sessions and stale
@@ -169,11 +225,22 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	sys.identity.SetFiles(sys.blobs)
 	sys.bank = assess.NewService(db, sys.identity, log)
 	sys.bank.SetFiles(sys.blobs)
+	if sys.delivery, err = assess.NewDelivery(sys.bank, log, assess.DeliveryOptions{Key: deriveKey(secret, "exam tickets")}); err != nil {
+		return nil, err
+	}
 	qcfg := jobs.Config{Work: role != roleWeb}
 	if qcfg.Work {
-		qcfg.Periodic = []*jobs.PeriodicJob{jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {
-			return sessionCleanup{}, nil
-		}, &jobs.PeriodicJobOpts{RunOnStart: true})}
+		qcfg.Periodic = []*jobs.PeriodicJob{
+			jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {
+				return sessionCleanup{}, nil
+			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
+			jobs.NewPeriodicJob(jobs.PeriodicInterval(autoSubmitEvery), func() (jobs.Args, *jobs.InsertOpts) {
+				return examAutoSubmit{}, nil
+			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
+			jobs.NewPeriodicJob(jobs.PeriodicInterval(autoSubmitEvery), func() (jobs.Args, *jobs.InsertOpts) {
+				return examGrade{}, nil
+			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
+		}
 	}
 	sys.queue, err = jobs.New(db, log, qcfg)
 	if err != nil {
@@ -181,6 +248,8 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	}
 	jobs.AddWorker(sys.queue, &mailWorker{outbox: sys.outbox})
 	jobs.AddWorker(sys.queue, &cleanupWorker{identity: sys.identity, log: log})
+	jobs.AddWorker(sys.queue, &autoSubmitWorker{delivery: sys.delivery})
+	jobs.AddWorker(sys.queue, &gradeWorker{delivery: sys.delivery, log: log})
 	sys.outbox.Notify = func(ctx context.Context, tx *database.Tx, id int64) error {
 		_, err := sys.queue.Insert(ctx, tx, mailDelivery{ID: id}, nil)
 		return err
@@ -207,7 +276,7 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 	mux.HandleFunc("GET /readyz", sys.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if role != roleWorker {
-		(&api.API{Identity: sys.identity, Bank: sys.bank, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
+		(&api.API{Identity: sys.identity, Bank: sys.bank, Delivery: sys.delivery, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
 		mux.Handle("GET /blobs/", blob.Handler(sys.blobs, sys.signer))
 		mux.Handle("HEAD /blobs/", blob.Handler(sys.blobs, sys.signer))
 		oidcName := ""
@@ -258,6 +327,9 @@ func (sys *system) ready(w http.ResponseWriter, r *http.Request) {
 }
 
 func (sys *system) close(ctx context.Context) {
+	if sys.delivery != nil {
+		sys.delivery.Close() // commits the saves it holds
+	}
 	if sys.queue != nil {
 		if err := sys.queue.Stop(ctx); err != nil {
 			sys.log.Warn("stopping jobs", "err", err)

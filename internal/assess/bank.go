@@ -63,10 +63,17 @@ type document struct {
 	Scoring Scoring         `json:"scoring"`
 	Shuffle bool            `json:"shuffle,omitempty"`
 	Labels  []string        `json:"labels,omitempty"`
+	// MaxChoices: see Item.MaxChoices.
+	MaxChoices int `json:"max_choices,omitempty"`
+}
+
+// apply sets it's content from the document.
+func (d *document) apply(it *Item) {
+	it.Text, it.Choices, it.Left, it.Right, it.Key, it.Scoring, it.Shuffle, it.Tags.Labels, it.MaxChoices = d.Text, d.Choices, d.Left, d.Right, d.Key, d.Scoring, d.Shuffle, d.Labels, d.MaxChoices
 }
 
 func encodeDocument(it *Item) string {
-	b, err := json.Marshal(document{it.Text, it.Choices, it.Left, it.Right, it.Key, it.Scoring, it.Shuffle, it.Tags.Labels})
+	b, err := json.Marshal(document{it.Text, it.Choices, it.Left, it.Right, it.Key, it.Scoring, it.Shuffle, it.Tags.Labels, it.MaxChoices})
 	if err != nil {
 		panic(err) // plain data
 	}
@@ -113,7 +120,7 @@ func scanItem(r database.Row) (*Item, error) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return nil, fmt.Errorf("item %d: stored document: %w", it.ID, err)
 	}
-	it.Text, it.Choices, it.Left, it.Right, it.Key, it.Scoring, it.Shuffle, it.Tags.Labels = d.Text, d.Choices, d.Left, d.Right, d.Key, d.Scoring, d.Shuffle, d.Labels
+	d.apply(&it)
 	it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
 	return &it, nil
 }
@@ -202,27 +209,7 @@ func (s *Service) Item(ctx context.Context, p *identity.Principal, code string, 
 	if err != nil {
 		return nil, err
 	}
-	it, err := s.load(ctx, s.db, a.ID, id)
-	if err != nil || version == 0 || version == it.Version {
-		return it, err
-	}
-	var status, hash, doc string
-	var created time.Time
-	err = s.db.QueryRow(ctx, `SELECT status, content_hash, document, created_at FROM item_versions WHERE item_id = $1 AND version = $2`, id, version).Scan(&status, &hash, &doc, &created)
-	if errors.Is(err, database.ErrNoRows) {
-		return nil, errs.E(errs.NotFound, "assess: item", "item %d has no version %d", id, version)
-	}
-	if err != nil {
-		return nil, errs.Wrap("assess: item version", err)
-	}
-	var d document
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return nil, errs.Wrap("assess: item version", err)
-	}
-	old := *it
-	old.Version, old.Status, old.ContentHash, old.UpdatedAt, old.Revision = version, Status(status), hash, created.UTC(), 0
-	old.Text, old.Choices, old.Left, old.Right, old.Key, old.Scoring, old.Shuffle, old.Tags.Labels = d.Text, d.Choices, d.Left, d.Right, d.Key, d.Scoring, d.Shuffle, d.Labels
-	return &old, nil
+	return s.itemVersion(ctx, s.db, a.ID, id, version)
 }
 
 func (s *Service) load(ctx context.Context, q database.Querier, authorityID, id int64) (*Item, error) {
@@ -430,59 +417,21 @@ func (s *Service) ListItems(ctx context.Context, p *identity.Principal, code str
 		return nil, "", err
 	}
 	limit := identity.Page{Limit: f.Limit}.Size()
-	q := `SELECT ` + itemColumns + ` FROM items WHERE authority_id = $1`
-	args := []any{a.ID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		q += fmt.Sprintf(" AND "+cond, len(args))
-	}
-	v := errs.Validation{Op: op}
+	var after int64
 	if f.After != "" {
-		var after int64
 		if _, err := fmt.Sscanf(f.After, "%x", &after); err != nil || after <= 0 || identity.CursorFor(after) != f.After {
-			v.Add("after", "is not a cursor this server gave out")
-		}
-		add("id < $%d", after)
-	}
-	if f.Text != "" {
-		if len(f.Text) > 200 {
-			v.Add("text", "search for at most 200 bytes")
-		}
-		for _, word := range strings.Fields(strings.ToLower(f.Text)) {
-			word = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(word)
-			add(`search_text LIKE '%%' || $%d || '%%' ESCAPE '\'`, word)
+			return nil, "", &errs.Error{Kind: errs.Invalid, Op: op, Message: "some fields are not valid", Fields: map[string]string{"after": "is not a cursor this server gave out"}}
 		}
 	}
-	if f.Type != "" {
-		if !f.Type.Valid() {
-			v.Add("type", "is not an item type")
-		}
-		add("type = $%d", string(f.Type))
-	}
-	if f.Status != "" {
-		if !slices.Contains(Statuses, f.Status) {
-			v.Add("status", "must be draft, reviewed, published or retired")
-		}
-		add("status = $%d", string(f.Status))
-	}
-	if f.Topic != "" {
-		args = append(args, f.Topic, likePrefix(f.Topic+"/"))
-		q += fmt.Sprintf(` AND (topic = $%d OR topic LIKE $%d ESCAPE '\')`, len(args)-1, len(args))
-	}
-	if f.Difficulty != "" {
-		add("difficulty = $%d", f.Difficulty)
-	}
-	if f.Bloom != "" {
-		add("bloom = $%d", f.Bloom)
-	}
-	if f.Language != "" {
-		if !slices.Contains(Languages, f.Language) {
-			v.Add("language", "must be one of %s", strings.Join(Languages, ", "))
-		}
-		add("(',' || languages || ',') LIKE '%%,' || $%d || ',%%'", f.Language)
-	}
-	if err := v.Err(); err != nil {
+	where, filterArgs, err := f.where()
+	if err != nil {
 		return nil, "", err
+	}
+	q := `SELECT ` + itemColumns + ` FROM items WHERE authority_id = $1` + where
+	args := append([]any{a.ID}, filterArgs...)
+	if after > 0 {
+		args = append(args, after)
+		q += fmt.Sprintf(" AND id < $%d", len(args))
 	}
 	args = append(args, limit+1)
 	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
@@ -508,55 +457,4 @@ func (s *Service) ListItems(ctx context.Context, p *identity.Principal, code str
 		next = identity.CursorFor(out[len(out)-1].ID)
 	}
 	return out, next, nil
-}
-
-// MaxExport is the most items one export takes; larger banks export by
-// topic, status or type in parts.
-const MaxExport = 10_000
-
-// Export returns the items a selection names: the given ids (current
-// versions), or else every item the filter matches, oldest first.
-// Readers of the bank.
-func (s *Service) Export(ctx context.Context, p *identity.Principal, code string, f ItemFilter, ids []int64) ([]*Item, error) {
-	const op = "assess: export"
-	a, err := s.authority(ctx, p, code, readRoles)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Item
-	if len(ids) > 0 {
-		if len(ids) > MaxExport {
-			return nil, errs.E(errs.Invalid, op, "export at most %d items at a time", MaxExport)
-		}
-		for _, id := range ids {
-			it, err := s.load(ctx, s.db, a.ID, id)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, it)
-		}
-		return out, nil
-	}
-	f.Limit = 200
-	for {
-		page, next, err := s.ListItems(ctx, p, code, f)
-		if err != nil {
-			return nil, err
-		}
-		for i := range page {
-			out = append(out, &page[i])
-		}
-		if len(out) > MaxExport {
-			return nil, errs.E(errs.Invalid, op, "more than %d items match; narrow the selection (by topic, status or type) and export in parts", MaxExport)
-		}
-		if next == "" {
-			break
-		}
-		f.After = next
-	}
-	if len(out) == 0 {
-		return nil, errs.E(errs.NotFound, op, "no items match")
-	}
-	slices.Reverse(out)
-	return out, nil
 }

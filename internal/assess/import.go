@@ -27,6 +27,9 @@ type ImportLine struct {
 	Outcome string `json:"outcome"`
 	ItemID  int64  `json:"item_id,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Notes say what the reader dropped or changed in the item (see
+	// Parsed.Notes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ImportReport lists every item of an import file and what became of it.
@@ -37,6 +40,11 @@ type ImportReport struct {
 	Updated    int          `json:"updated"`
 	Duplicates int          `json:"duplicates"`
 	Rejected   int          `json:"rejected"`
+	// WithNotes counts the lines that have notes.
+	WithNotes int `json:"with_notes"`
+	// Notes say what the readers changed in the file as a whole (see
+	// Parsed.FileNotes).
+	Notes []string `json:"notes,omitempty"`
 	// Committed says whether the import changed the bank.
 	Committed bool   `json:"committed"`
 	Message   string `json:"message"`
@@ -94,6 +102,8 @@ func (s *Service) Import(ctx context.Context, p *identity.Principal, code string
 			if err != nil {
 				return err
 			}
+			line.Notes = pi.Notes
+			rep.Notes = append(rep.Notes, pi.FileNotes...)
 			rep.add(line)
 			n++
 			if opts.Progress != nil {
@@ -142,6 +152,9 @@ func (r *ImportReport) add(l ImportLine) {
 		r.Duplicates++
 	case Rejected:
 		r.Rejected++
+	}
+	if len(l.Notes) > 0 {
+		r.WithNotes++
 	}
 }
 

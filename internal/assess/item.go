@@ -175,6 +175,10 @@ type Item struct {
 	Tags    Tags     `json:"tags"`
 	// Shuffle allows delivery to shuffle the choices (Fixed ones stay).
 	Shuffle bool `json:"shuffle,omitempty"`
+	// MaxChoices is the most choices a candidate may pick on a
+	// multiple-response item (QTI's maxChoices); 0 means no limit. A
+	// response with more is wrong.
+	MaxChoices int `json:"max_choices,omitempty"`
 	// ContentHash identifies the item's content (not its id, status or
 	// version) for duplicate detection on import.
 	ContentHash string    `json:"content_hash,omitempty"`
@@ -293,6 +297,7 @@ func (it *Item) Validate() error {
 		}
 	}
 	it.checkKey(&v, ids, left, right)
+	it.checkMaxChoices(&v)
 	it.checkScoring(&v, ids, left, right)
 	checkTags(&v, it.Tags)
 	return v.Err()
@@ -423,6 +428,21 @@ func (it *Item) checkKey(v *errs.Validation, ids, left, right map[string]bool) {
 	}
 }
 
+func (it *Item) checkMaxChoices(v *errs.Validation) {
+	n := it.MaxChoices
+	switch {
+	case n == 0:
+	case it.Type != MultipleResponse:
+		v.Add("max_choices", "only multiple-response items take a limit on the number of choices")
+	case n < 0:
+		v.Add("max_choices", "must be 0 (no limit) or more")
+	case n > len(it.Choices):
+		v.Add("max_choices", "is %d, but the item has %d choices", n, len(it.Choices))
+	case n < len(it.Key.Choices):
+		v.Add("max_choices", "is %d, but the key has %d correct choices, so no one could choose them all", n, len(it.Key.Choices))
+	}
+}
+
 func hasDup(s []string) bool {
 	seen := map[string]bool{}
 	for _, x := range s {
@@ -536,11 +556,17 @@ func (it *Item) Normalize() {
 	for i, l := range it.Tags.Labels {
 		it.Tags.Labels[i] = trim(l)
 	}
+	// A limit of as many choices as there are is no limit; one form hashes
+	// alike.
+	if it.Type == MultipleResponse && it.MaxChoices > 0 && it.MaxChoices == len(it.Choices) {
+		it.MaxChoices = 0
+	}
 }
 
 // Hash returns the hex SHA-256 of the item's content — type, wording,
-// choices, key and scoring, not its id, title, tags, status or version — so
-// an import can recognise an item it already has.
+// choices, key, scoring and the most choices allowed, not its id, title,
+// tags, status or version — so an import can recognise an item it already
+// has.
 func (it *Item) Hash() string {
 	content := struct {
 		Type    ItemType        `json:"type"`
@@ -551,7 +577,9 @@ func (it *Item) Hash() string {
 		Key     Key             `json:"key"`
 		Scoring Scoring         `json:"scoring"`
 		Shuffle bool            `json:"shuffle"`
-	}{it.Type, it.Text, it.Choices, it.Left, it.Right, it.Key, it.Scoring, it.Shuffle}
+		// omitempty: items without a limit hash as they did before it.
+		MaxChoices int `json:"max_choices,omitempty"`
+	}{it.Type, it.Text, it.Choices, it.Left, it.Right, it.Key, it.Scoring, it.Shuffle, it.MaxChoices}
 	// encoding/json writes map keys sorted, so equal content encodes alike.
 	b, err := json.Marshal(content)
 	if err != nil {
@@ -599,10 +627,12 @@ type ItemInput struct {
 	Scoring Scoring         `json:"scoring"`
 	Tags    Tags            `json:"tags"`
 	Shuffle bool            `json:"shuffle,omitempty"`
+	// MaxChoices: see Item.MaxChoices.
+	MaxChoices int `json:"max_choices,omitempty"`
 }
 
 // Item returns a new draft item with this content.
 func (in *ItemInput) Item() *Item {
 	return &Item{Type: in.Type, Title: in.Title, Text: in.Text, Choices: in.Choices, Left: in.Left, Right: in.Right,
-		Key: in.Key, Scoring: in.Scoring, Tags: in.Tags, Shuffle: in.Shuffle, Status: Draft}
+		Key: in.Key, Scoring: in.Scoring, Tags: in.Tags, Shuffle: in.Shuffle, MaxChoices: in.MaxChoices, Status: Draft}
 }

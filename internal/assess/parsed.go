@@ -15,4 +15,15 @@ type Parsed struct {
 	// Err says why the item was rejected; its message names the problem
 	// precisely ("interaction graphicGapMatchInteraction is not supported").
 	Err error
+	// Notes say what the reader dropped or changed in an item it accepted,
+	// one sentence each, naming what and why ("partial answer "Delhi"
+	// (50%) was dropped: a short-text item accepts only fully right
+	// answers"), so nothing changes silently. They go in the item's line of
+	// the import report.
+	Notes []string
+	// FileNotes say the same about the file as a whole (how its text was
+	// decoded). A reader sets them once, on the first Parsed it hands
+	// over, whether or not that item was read; Import puts them in the
+	// report's Notes.
+	FileNotes []string
 }

@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -28,6 +29,10 @@ const epsRel = 1e-9
 //     an ordering that is not a permutation of the choices, a numeric
 //     answer that is not a number — is wrong: it earns −Penalty, even on a
 //     weighted item. It never panics and is never counted as unanswered.
+//   - A multiple-response answer with more choices than MaxChoices is
+//     wrong whatever it chose: −Penalty, or on a weighted item the lowest
+//     score the item gives (Lower, by default −Penalty). Max counts only
+//     the MaxChoices best weights.
 //   - On a weighted item a wrong but well-formed answer earns its weight
 //     (DefaultWeight if unlisted), not −Penalty; −Penalty is only the
 //     default lower bound.
@@ -61,6 +66,7 @@ type Scorer struct {
 	best         float64 // the most a response can earn
 	weighted     bool
 	partial      bool
+	maxChosen    int // multiple response: most choices allowed; 0 for no limit
 
 	// Choice, true/false and ordering items.
 	ids     []string  // choice ids, in item order
@@ -125,6 +131,7 @@ func Compile(it *Item) (*Scorer, error) {
 			s.keySet |= 1 << s.index(id)
 		}
 		s.hasKey = len(it.Key.Choices) > 0
+		s.maxChosen = it.MaxChoices
 		s.choiceWeights(sc)
 	case Ordering:
 		s.order = make([]uint8, len(it.Key.Choices))
@@ -169,8 +176,15 @@ func (s *Scorer) bestWeights() float64 {
 		}
 		return sum
 	}
+	ws := s.weights
+	if s.maxChosen > 0 && s.maxChosen < len(ws) {
+		// Only the best MaxChoices weights can be chosen together.
+		ws = slices.Clone(ws)
+		slices.SortFunc(ws, func(a, b float64) int { return cmp.Compare(b, a) })
+		ws = ws[:s.maxChosen]
+	}
 	sum := 0.0
-	for _, w := range s.weights {
+	for _, w := range ws {
 		sum += max(0, w)
 	}
 	return sum
@@ -248,6 +262,12 @@ func (s *Scorer) scoreSingle(chosen []string) Result {
 func (s *Scorer) scoreMultiple(chosen []string) Result {
 	set, ok := s.choiceSet(chosen)
 	if !ok {
+		return s.wrongResult()
+	}
+	if s.maxChosen > 0 && len(chosen) > s.maxChosen {
+		if s.weighted {
+			return Result{Score: s.lower, Answered: true}
+		}
 		return s.wrongResult()
 	}
 	if !s.weighted {

@@ -112,6 +112,16 @@ func (s *Service) startSession(ctx context.Context, userID int64, method string)
 }
 
 func (s *Service) checkLock(ctx context.Context, keys ...string) error {
+	_, err := s.CheckLocks(ctx, "identity: sign in", keys...)
+	return err
+}
+
+// CheckLocks returns a TooMany error, saying when to come back, if any of
+// keys is locked by RecordFailures. A key is a kind and a value:
+// "account:", "ip:" and "roll:" keys name what is locked in the message.
+// counted reports whether any key has failures counted against it, so a
+// caller need only clear them when there are some.
+func (s *Service) CheckLocks(ctx context.Context, op string, keys ...string) (counted bool, err error) {
 	now := s.now()
 	for _, k := range keys {
 		var until sql.NullTime
@@ -120,56 +130,88 @@ func (s *Service) checkLock(ctx context.Context, keys ...string) error {
 			continue
 		}
 		if err != nil {
-			return errs.Wrap("identity: sign-in lock", err)
+			return false, errs.Wrap(op+": lock", err)
 		}
+		counted = true
 		if until.Valid && until.Time.After(now) {
 			secs := int(math.Ceil(until.Time.Sub(now).Seconds()))
 			what := "this account"
-			if strings.HasPrefix(k, "ip:") {
+			switch kind, _, _ := strings.Cut(k, ":"); kind {
+			case "ip", "cip":
 				what = "your network address"
+			case "roll":
+				what = "this roll number"
 			}
-			return &errs.Error{Kind: errs.TooMany, Op: "identity: sign in", RetryAfter: secs,
+			return true, &errs.Error{Kind: errs.TooMany, Op: op, RetryAfter: secs,
 				Message: fmt.Sprintf("too many failed sign-ins for %s; try again in %d s", what, secs)}
 		}
 	}
-	return nil
+	return counted, nil
+}
+
+// LockRule says when failures counted against Key lock it: after Failures
+// within the failure window (15 minutes), for Lock, doubled for each
+// further failure if Doubling is set, up to MaxLock.
+type LockRule struct {
+	Key      string
+	Failures int
+	Lock     time.Duration
+	Doubling bool
+	MaxLock  time.Duration
 }
 
 // recordFailure counts a failed sign-in against the account and the
 // address, locking either when it passes its limit, and audits each lock.
 func (s *Service) recordFailure(ctx context.Context, email, ip string) error {
+	return s.RecordFailures(ctx,
+		LockRule{Key: "account:" + email, Failures: accountFailures, Lock: accountLockBase, Doubling: true, MaxLock: accountLockMax},
+		LockRule{Key: "ip:" + ip, Failures: ipFailures, Lock: ipLock})
+}
+
+// RecordFailures counts one failure against each rule's key, locks those
+// past their limit, and audits each lock.
+func (s *Service) RecordFailures(ctx context.Context, rules ...LockRule) error {
 	now := s.now()
 	return s.db.InTx(ctx, func(tx *database.Tx) error {
-		for _, k := range []string{"account:" + email, "ip:" + ip} {
+		for _, r := range rules {
 			var failures int
 			err := tx.QueryRow(ctx, `INSERT INTO login_failures (key, window_start, failures) VALUES ($1, $2, 1)
 				ON CONFLICT (key) DO UPDATE SET
 				  failures = CASE WHEN login_failures.window_start < $3 AND (login_failures.locked_until IS NULL OR login_failures.locked_until < $2) THEN 1 ELSE login_failures.failures + 1 END,
 				  window_start = CASE WHEN login_failures.window_start < $3 AND (login_failures.locked_until IS NULL OR login_failures.locked_until < $2) THEN $2 ELSE login_failures.window_start END
-				RETURNING failures`, k, now, now.Add(-failureWindow)).Scan(&failures)
+				RETURNING failures`, r.Key, now, now.Add(-failureWindow)).Scan(&failures)
 			if err != nil {
 				return errs.Wrap("identity: record sign-in failure", err)
 			}
-			var lock time.Duration
-			if strings.HasPrefix(k, "account:") && failures >= accountFailures {
-				lock = accountLockBase << min(failures-accountFailures, 10)
-				lock = min(lock, accountLockMax)
-			} else if strings.HasPrefix(k, "ip:") && failures >= ipFailures {
-				lock = ipLock
-			}
-			if lock == 0 {
+			if failures < r.Failures {
 				continue
 			}
-			if _, err := tx.Exec(ctx, `UPDATE login_failures SET locked_until = $1 WHERE key = $2`, now.Add(lock), k); err != nil {
+			lock := r.Lock
+			if r.Doubling {
+				lock = r.Lock << min(failures-r.Failures, 10)
+			}
+			if r.MaxLock > 0 {
+				lock = min(lock, r.MaxLock)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE login_failures SET locked_until = $1 WHERE key = $2`, now.Add(lock), r.Key); err != nil {
 				return errs.Wrap("identity: record sign-in failure", err)
 			}
-			if err := s.appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "signin.locked", Target: k,
+			if err := s.appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "signin.locked", Target: r.Key,
 				Details: map[string]any{"failures": failures, "locked_seconds": int(lock.Seconds())}}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// ClearFailures forgets the failures counted against key (after a
+// successful sign-in).
+func (s *Service) ClearFailures(ctx context.Context, key string) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key); err != nil {
+		return errs.Wrap("identity: clear sign-in failures", err)
+	}
+	return nil
 }
 
 // sessionCache keeps recently checked sessions in memory so that most

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 type authorityData struct {
@@ -91,7 +92,7 @@ func (w *Web) uploadLogo(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		switch errs.KindOf(err) {
 		case errs.Invalid, errs.Unsupported, errs.TooLarge:
-			f := &form{Errors: map[string]string{"logo": errs.As(err).Message}, Message: w.cat.text(w.lang(r), "form.fix")}
+			f := &form{Errors: map[string]string{"logo": l10n.Translate(w.lang(r), errs.As(err).Message)}, Message: w.cat.text(w.lang(r), "form.fix")}
 			w.authorityPage(rw, r, p, http.StatusUnprocessableEntity, nil, f)
 		default:
 			w.fail(rw, r, err)

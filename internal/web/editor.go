@@ -221,6 +221,9 @@ func itemForm(it *assess.Item) *form {
 	if it.Shuffle {
 		v.Set("shuffle", "on")
 	}
+	if it.MaxChoices > 0 {
+		v.Set("max_choices", strconv.Itoa(it.MaxChoices))
+	}
 	return &form{Values: v, Errors: map[string]string{}}
 }
 
@@ -308,6 +311,13 @@ func itemInput(f *form) *assess.ItemInput {
 			}
 		} else {
 			in.Key.Choices = slices.Clone(v["correct"])
+		}
+		if s := strings.TrimSpace(v.Get("max_choices")); typ == assess.MultipleResponse && s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				f.Errors["max_choices"] = "must be a whole number"
+			}
+			in.MaxChoices = n
 		}
 	case typ == assess.TrueFalse:
 		in.Choices = []assess.Choice{{ID: "true"}, {ID: "false"}}
@@ -398,8 +408,10 @@ func editorInputs(typ assess.ItemType, rows editorRows) map[string]bool {
 		}
 	}
 	switch typ {
-	case assess.SingleChoice, assess.MultipleResponse, assess.TrueFalse:
+	case assess.SingleChoice, assess.TrueFalse:
 		m["correct"] = true
+	case assess.MultipleResponse:
+		m["correct"], m["max_choices"] = true, true
 	case assess.Ordering:
 		m["correct"] = true // the choices group
 	case assess.Matching:
@@ -454,6 +466,9 @@ func (w *Web) itemFieldMessage(lang, msg string) string {
 	}
 	if msg == "must be a number" {
 		return w.cat.text(lang, "fielderr.number")
+	}
+	if msg == "must be a whole number" {
+		return w.cat.text(lang, "fielderr.whole_number")
 	}
 	return msg
 }

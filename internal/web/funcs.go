@@ -10,6 +10,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 // fieldView is one labelled input, with its hint and error linked to it
@@ -138,6 +139,10 @@ func (w *Web) funcs(lang string) template.FuncMap {
 			return v
 		},
 		"hasrole": func(rs []identity.Role, r identity.Role) bool { return slices.Contains(rs, r) },
+		// tmsg shows a message from a service (an import line's reason or
+		// note) in the page's language, or as written when the l10n
+		// catalogue lacks it.
+		"tmsg":    func(msg string) string { return l10n.Translate(lang, msg) },
 		"linkify": linkify,
 	}
 }

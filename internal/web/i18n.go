@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 //go:embed i18n/*.json
@@ -146,9 +147,9 @@ var fieldLabels = map[string]string{
 	"format":           "import.format",
 }
 
-// fieldMessages translates the identity service's common field messages.
-// Others are shown in English after the field's label (the service speaks
-// English only for now).
+// fieldMessages gives the pages' own wording for the commonest field
+// messages: a whole sentence, shown without the field's label. Every other
+// message is translated by the l10n catalogue and shown after the label.
 var fieldMessages = map[string]string{
 	"is required": "fielderr.required",
 	"is taken":    "fielderr.taken",
@@ -158,7 +159,10 @@ var fieldMessages = map[string]string{
 	"is expired, used or unknown":                                          "fielderr.token",
 }
 
-// fieldMessage renders the service's message about a field for readers of lang.
+// fieldMessage renders the service's message about a field for readers of
+// lang: the pages' own sentence for the commonest messages, else the
+// field's label and the message in lang (English when the catalogue lacks
+// it).
 func (w *Web) fieldMessage(lang, field, msg string) string {
 	if msg == "" {
 		return ""
@@ -173,5 +177,5 @@ func (w *Web) fieldMessage(lang, field, msg string) string {
 	if key, ok := fieldLabels[field]; ok {
 		label = w.cat.text(lang, key)
 	}
-	return label + ": " + msg
+	return label + ": " + l10n.Translate(lang, msg)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/assess/formats"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 // An uploaded file waits between the preview and "Import now" as two files
@@ -53,7 +54,7 @@ type reportView struct {
 	Preview  bool   // a dry run; Token names the stored file
 	Token    string //
 	Filename string
-	Lines    []assess.ImportLine // rejected first, at most reportLinesShow
+	Lines    []assess.ImportLine // rejected first, then those with notes; at most reportLinesShow
 	More     int                 // lines not shown
 	Total    int
 }
@@ -61,16 +62,18 @@ type reportView struct {
 func newReportView(rep *assess.ImportReport, preview bool, token, filename string) *reportView {
 	v := &reportView{ImportReport: rep, Preview: preview, Token: token, Filename: filename, Total: len(rep.Lines)}
 	lines := slices.Clone(rep.Lines)
-	slices.SortStableFunc(lines, func(a, b assess.ImportLine) int {
-		ra, rb := a.Outcome == assess.Rejected, b.Outcome == assess.Rejected
+	// What needs the reader's eye comes first: rejected items, then items
+	// the reader changed.
+	rank := func(l assess.ImportLine) int {
 		switch {
-		case ra && !rb:
-			return -1
-		case rb && !ra:
+		case l.Outcome == assess.Rejected:
+			return 0
+		case len(l.Notes) > 0:
 			return 1
 		}
-		return 0
-	})
+		return 2
+	}
+	slices.SortStableFunc(lines, func(a, b assess.ImportLine) int { return rank(a) - rank(b) })
 	if len(lines) > reportLinesShow {
 		v.More = len(lines) - reportLinesShow
 		lines = lines[:reportLinesShow]
@@ -144,7 +147,7 @@ func (w *Web) uploadImport(rw http.ResponseWriter, r *http.Request) {
 		if !w.invalid(f, lang, err) {
 			switch errs.KindOf(err) {
 			case errs.TooLarge, errs.Unsupported:
-				f.Message = errs.As(err).Message
+				f.Message = l10n.Translate(lang, errs.As(err).Message)
 			default:
 				w.fail(rw, r, err)
 				return

@@ -1,9 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +15,8 @@ import (
 	"github.com/vidya-edu/vidya/internal/assess/render"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
+	"github.com/vidya-edu/vidya/internal/platform/httpx"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 // Who sees which item bank controls. The bank service decides; these only
@@ -231,9 +232,10 @@ func (w *Web) bulkItems(rw http.ResponseWriter, r *http.Request) {
 			w.fail(rw, r, err)
 			return
 		}
-		msg := e.Message
+		lang := w.lang(r)
+		msg := l10n.Translate(lang, e.Message)
 		for _, k := range slices.Sorted(mapKeys(e.Fields)) {
-			msg = k + ": " + e.Fields[k]
+			msg = k + ": " + l10n.Translate(lang, e.Fields[k])
 			break
 		}
 		w.setFlash(rw, "flash.bulk_failed", msg)
@@ -488,20 +490,21 @@ func (w *Web) exportItems(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, http.StatusBadRequest, "error.invalid_title", "error.badform")
 		return
 	}
-	items, err := w.cfg.Bank.Export(r.Context(), p, r.PathValue("code"), assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")),
+	ctx := r.Context()
+	items, err := w.cfg.Bank.Export(ctx, p, r.PathValue("code"), assess.ItemFilter{Text: q.Get("q"), Type: assess.ItemType(q.Get("type")),
 		Status: assess.Status(q.Get("status")), Topic: q.Get("topic"), Difficulty: q.Get("difficulty"), Language: q.Get("language")}, nil)
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := formats.Write(&buf, format, items, w.lang(r)); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
 	ct, ext := formats.ContentType(format)
-	rw.Header().Set("Content-Type", ct)
-	rw.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-items%s"`, strings.ToLower(r.PathValue("code")), ext))
-	rw.Header().Set("Cache-Control", "no-store")
-	_, _ = buf.WriteTo(rw)
+	opts := formats.WriteOptions{Lang: w.lang(r), Media: func(ref string) (io.ReadCloser, error) { return items.OpenMedia(ctx, ref) }}
+	// Streamed: a problem found before the first byte is still an error
+	// page; one found later aborts the download.
+	err = httpx.Download(rw, r, w.log, ct, strings.ToLower(items.Authority())+"-items"+ext, func(out io.Writer) error {
+		return formats.WriteStream(out, format, items.All(ctx), opts)
+	})
+	if err != nil {
+		w.fail(rw, r, err)
+	}
 }

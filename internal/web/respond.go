@@ -11,6 +11,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 func requestID(r *http.Request) string { return httpx.RequestID(r.Context()) }
@@ -65,7 +66,7 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 		status := httpx.StatusOf(err)
 		d := errorData{Status: status, Title: "error.invalid_title", Message: "error.invalid"}
 		if e != nil {
-			d.Detail = e.Message
+			d.Detail = l10n.Translate(w.lang(r), e.Message)
 		}
 		w.render(rw, r, status, "error", w.newView(r, d))
 	default:
@@ -152,8 +153,10 @@ func formOf(r *http.Request) *form {
 	return &form{Values: r.PostForm, Errors: map[string]string{}}
 }
 
-// invalid copies the service's field messages into f, with a summary, and
-// reports whether err was a form problem (Invalid, or Conflict with fields).
+// invalid copies the service's field messages into f in lang, with a
+// summary, and reports whether err was a form problem (Invalid, or Conflict
+// with fields). The messages the pages word themselves (fieldMessages) stay
+// as the service wrote them, for fieldMessage to find.
 func (w *Web) invalid(f *form, lang string, err error) bool {
 	e := errs.As(err)
 	if e == nil {
@@ -163,10 +166,13 @@ func (w *Web) invalid(f *form, lang string, err error) bool {
 		return false
 	}
 	if len(e.Fields) == 0 {
-		f.Message = e.Message
+		f.Message = l10n.Translate(lang, e.Message)
 		return true
 	}
 	for k, v := range e.Fields {
+		if _, own := fieldMessages[v]; !own {
+			v = l10n.Translate(lang, v)
+		}
 		f.Errors[k] = v
 	}
 	f.Message = w.cat.text(lang, "form.fix")

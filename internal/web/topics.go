@@ -8,6 +8,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
+	"github.com/vidya-edu/vidya/internal/platform/l10n"
 )
 
 type topicRow struct {
@@ -86,7 +87,7 @@ func (w *Web) removeTopic(rw http.ResponseWriter, r *http.Request) {
 	if err := w.cfg.Bank.RemoveTopic(r.Context(), p, r.PathValue("code"), r.PostForm.Get("path")); err != nil {
 		if errs.Is(err, errs.Conflict) {
 			// In use or has subtopics: say so on the page.
-			w.topicsPage(rw, r, p, http.StatusConflict, &form{Message: errs.As(err).Message})
+			w.topicsPage(rw, r, p, http.StatusConflict, &form{Message: l10n.Translate(w.lang(r), errs.As(err).Message)})
 			return
 		}
 		w.fail(rw, r, err)

@@ -19,6 +19,12 @@
 // next question. A question is rejected, with its line, when its ANSWER is
 // missing or names a letter that is not an option, when it has fewer than
 // two options, or when its letters are out of sequence.
+//
+// Blank lines inside the question text are dropped (Aiken has no
+// paragraphs), so its lines run together as one Markdown paragraph; a
+// question where that happened carries a note saying so
+// (assess.Parsed.Notes). UTF-16 text gets a file note (Parsed.FileNotes) on
+// the first question.
 package aiken
 
 import (
@@ -58,11 +64,14 @@ func Read(r io.Reader, opts Options, fn func(assess.Parsed) error) error {
 	if opts.Marks == 0 {
 		opts.Marks = 1
 	}
-	text, err := assess.DecodeText(r)
+	text, encNote, err := assess.DecodeTextNoted(r)
 	if err != nil {
 		return err
 	}
 	rd := &reader{br: bufio.NewReaderSize(text, 64<<10), opts: opts, fn: fn}
+	if encNote != "" {
+		rd.fileNotes = []string{encNote}
+	}
 	return rd.run()
 }
 
@@ -80,6 +89,11 @@ type reader struct {
 	options []string
 	size    int
 	err     error
+	// blank: a blank line followed the question text so far; joined: the
+	// text went on after one, so the note on dropped blank lines is due.
+	blank, joined bool
+	// fileNotes go on the first question handed over.
+	fileNotes []string
 }
 
 func (r *reader) readLine() (string, error) {
@@ -140,8 +154,12 @@ func (r *reader) emit(answer string) error {
 	}
 	if r.err != nil {
 		p.Item, p.Err = nil, r.err
+	} else if r.joined {
+		p.Notes = []string{"blank lines inside the question text were dropped, so its paragraphs run together (Aiken has no paragraphs)"}
 	}
+	p.FileNotes, r.fileNotes = r.fileNotes, nil
 	r.start, r.options, r.size, r.err = 0, r.options[:0], 0, nil
+	r.blank, r.joined = false, false
 	r.stem.Reset()
 	return r.fn(p)
 }
@@ -171,6 +189,7 @@ func (r *reader) run() error {
 			return err
 		}
 		if l == "" {
+			r.blank = r.start != 0 && len(r.options) == 0
 			continue
 		}
 		if a, ok := answerLine(l); ok {
@@ -220,8 +239,11 @@ func (r *reader) run() error {
 		if !isOpt {
 			r.stem.WriteString("\n")
 			r.stem.WriteString(l)
+			r.joined = r.joined || r.blank
+			r.blank = false
 			continue
 		}
+		r.blank = false
 		want := byte('A' + len(r.options))
 		switch {
 		case len(r.options) == assess.MaxChoices:

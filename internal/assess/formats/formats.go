@@ -5,6 +5,7 @@ package formats
 import (
 	"bytes"
 	"io"
+	"iter"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -127,21 +128,97 @@ func ContentType(format string) (contentType, ext string) {
 }
 
 // Write writes items in an export format; lang picks the language for
-// single-language formats (GIFT).
+// single-language formats (GIFT). Image references are written as they are.
 func Write(w io.Writer, format string, items []*assess.Item, lang string) error {
-	if lang == "" {
-		lang = "en"
+	return WriteStream(w, format, func(yield func(*assess.Item, error) bool) {
+		for _, it := range items {
+			if !yield(it, nil) {
+				return
+			}
+		}
+	}, WriteOptions{Lang: lang})
+}
+
+// Items is a selection of items to export, such as
+// assess.ExportStream.All: it yields the items one at a time, a nil item
+// with an error when reading fails, and can be ranged over more than once,
+// from the start each time.
+type Items = iter.Seq2[*assess.Item, error]
+
+// WriteOptions tune an export.
+type WriteOptions struct {
+	Lang string // the language of single-language formats (GIFT); default en
+	// Media opens an image an item shows by its reference in the Markdown,
+	// for QTI packages to carry (see qti.WriteOptions); with none, image
+	// references are written as they are. CSV and GIFT always keep them.
+	Media func(ref string) (io.ReadCloser, error)
+}
+
+// WriteStream writes items in an export format, one at a time, so memory does
+// not grow with their number. CSV and GIFT read the items twice: first to
+// check every item fits the format (and choose the CSV columns), writing
+// nothing if one does not, then to write them. A QTI package is written in
+// one pass: its manifest comes last, and a problem found on the way (an
+// image that cannot be read) is returned after part of the package has been
+// written, so a caller streaming to a client must make the download fail.
+func WriteStream(w io.Writer, format string, items Items, opts WriteOptions) error {
+	const op = "formats: write"
+	if opts.Lang == "" {
+		opts.Lang = "en"
 	}
 	switch format {
-	case QTI30:
-		return qti.WritePackage(w, items, qti.V30)
-	case QTI21:
-		return qti.WritePackage(w, items, qti.V21)
+	case QTI30, QTI21:
+		v := qti.V30
+		if format == QTI21 {
+			v = qti.V21
+		}
+		pw := qti.NewPackageWriter(w, v, qti.WriteOptions{Media: opts.Media})
+		for it, err := range items {
+			if err == nil {
+				err = pw.Write(it)
+			}
+			if err != nil {
+				pw.Abort()
+				return err
+			}
+		}
+		return pw.Close()
 	case CSVOut:
-		return itemcsv.Write(w, items)
+		var l itemcsv.Layout
+		if err := each(items, l.Add); err != nil {
+			return err
+		}
+		cw, err := itemcsv.NewWriter(w, l.Header())
+		if err != nil {
+			return err
+		}
+		if err := each(items, cw.Write); err != nil {
+			return err
+		}
+		return cw.Flush()
 	case GIFTOut:
-		return gift.Write(w, items, lang)
+		if err := each(items, gift.NewWriter(io.Discard, opts.Lang).Write); err != nil {
+			return err
+		}
+		gw := gift.NewWriter(w, opts.Lang)
+		if err := each(items, gw.Write); err != nil {
+			return err
+		}
+		return errs.Wrap(op, gw.Flush())
 	}
 	return &errs.Error{Kind: errs.Invalid, Op: "formats: write", Message: "unknown export format",
 		Fields: map[string]string{"format": "must be one of " + strings.Join(Export, ", ")}}
+}
+
+// each calls fn with every item, stopping at the first error.
+func each(items Items, fn func(*assess.Item) error) error {
+	for it, err := range items {
+		if err == nil {
+			err = fn(it)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -52,6 +52,15 @@
 // when there is no general feedback; other answers' feedback is dropped.
 // Per-pair feedback on matching questions is ignored, as in Moodle.
 //
+// Nothing is dropped or changed silently: each question read carries a
+// note (assess.Parsed.Notes) for every answer dropped (partial and wrong
+// short and numeric answers, a second fully right number), every feedback
+// dropped (that of dropped answers, of later accepted answers, of the
+// accepted answer when there is general feedback, of matching pairs), a
+// weight rounded, a [plain] or [moodle] text read as Markdown, and a title
+// too long to be one. UTF-16 text gets a file note (Parsed.FileNotes) on
+// the first question.
+//
 // A block with no answer block (Moodle's "description") is not a question:
 // it is reported as a Parsed with an error so it shows in the import
 // report. Items get Status draft, Options.Marks marks, Options.Lang as their

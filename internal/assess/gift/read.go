@@ -46,7 +46,7 @@ const MaxQuestionBytes = 1 << 20
 // whatever the file's size.
 func Read(r io.Reader, opts Options, fn func(assess.Parsed) error) error {
 	opts = opts.withDefaults()
-	text, err := assess.DecodeText(r)
+	text, encNote, err := assess.DecodeTextNoted(r)
 	if err != nil {
 		return err
 	}
@@ -74,8 +74,12 @@ func Read(r io.Reader, opts Options, fn func(assess.Parsed) error) error {
 		} else {
 			p.parse(0, topic)
 		}
+		res := p.result()
+		if n == 0 && encNote != "" {
+			res.FileNotes = []string{encNote}
+		}
 		n++
-		if err := fn(p.result()); err != nil {
+		if err := fn(res); err != nil {
 			return err
 		}
 	}
@@ -187,6 +191,14 @@ type parser struct {
 	ref   string
 	err   error
 	first int // line the question starts on
+	// notes say what was dropped or changed in the question; see
+	// assess.Parsed.Notes.
+	notes []string
+}
+
+// note records something the reader drops or changes.
+func (p *parser) note(format string, args ...any) {
+	p.notes = append(p.notes, fmt.Sprintf(format, args...))
 }
 
 func (p *parser) lineAt(off int) int {
@@ -214,7 +226,7 @@ func (p *parser) result() assess.Parsed {
 	if err := p.item.Validate(); err != nil {
 		return assess.Parsed{Where: where, Ref: p.ref, Err: invalid(p.first, err)}
 	}
-	return assess.Parsed{Item: p.item, Where: where, Ref: p.ref}
+	return assess.Parsed{Item: p.item, Where: where, Ref: p.ref, Notes: p.notes}
 }
 
 // invalid turns a validation error into one naming the line.
@@ -305,6 +317,9 @@ func (p *parser) parse(from int, topic string) {
 	for _, f := range formats {
 		if strings.HasPrefix(s[i:], f) {
 			i += len(f)
+			if f == "[plain]" || f == "[moodle]" {
+				p.note("the text is marked %s but is read as Markdown, so characters such as * _ # and single line breaks may show differently", f)
+			}
 			break
 		}
 	}
@@ -345,8 +360,10 @@ func (p *parser) parse(from int, topic string) {
 		Tags:    assess.Tags{Topic: topic},
 	}
 	it.Ref = p.ref
-	if utf8.RuneCountInString(p.ref) <= 200 {
+	if n := utf8.RuneCountInString(p.ref); n <= 200 {
 		it.Title = p.ref
+	} else {
+		p.note("the title is %d characters, more than an item's title may have (200); it is kept as the item's source id only", n)
 	}
 	t := assess.Text{Stem: unescape(stem)}
 	if t.Stem == "" {
@@ -490,6 +507,9 @@ func weightPrefix(s string) (float64, int, bool) {
 	return w, i + 1, true
 }
 
+// fmtPct writes a percentage as GIFT does, without a needless fraction.
+func fmtPct(w float64) string { return strconv.FormatFloat(w, 'f', -1, 64) }
+
 // roundWeight turns a percentage into marks, rounded to 6 decimals so a
 // weight survives being written as a percentage and read back.
 func roundWeight(pct, marks float64) float64 {
@@ -548,7 +568,11 @@ func (p *parser) choice(off int, a string, t *assess.Text) {
 		it.Scoring.Weights = map[string]float64{}
 		for i, an := range ans {
 			if an.weight != 0 {
-				it.Scoring.Weights[it.Choices[i].ID] = roundWeight(an.weight, it.Scoring.Marks)
+				w := roundWeight(an.weight, it.Scoring.Marks)
+				if exact := an.weight * it.Scoring.Marks / 100; math.Abs(w-exact) > 1e-12*math.Max(1, math.Abs(exact)) {
+					p.note("the weight %s%% of answer %s is rounded to %s marks (6 decimal places)", fmtPct(an.weight), it.Choices[i].ID, strconv.FormatFloat(w, 'f', -1, 64))
+				}
+				it.Scoring.Weights[it.Choices[i].ID] = w
 			}
 		}
 	}
@@ -602,7 +626,7 @@ func (p *parser) shortText(off int, a string, t *assess.Text) {
 	it := p.item
 	it.Type = assess.ShortText
 	var accepted []string
-	fb := ""
+	fb, fbOf := "", ""
 	partials := 0
 	for _, an := range p.split(off, a) {
 		if an.marker == 0 && !an.weighted {
@@ -613,14 +637,22 @@ func (p *parser) shortText(off int, a string, t *assess.Text) {
 			p.fail(an.off, "an answer is empty")
 			return
 		}
+		afb := unescape(an.feedback)
 		if an.weight != 100 {
 			if an.weight > 0 {
 				partials++
 			}
+			p.note("answer %q at %s%% is dropped: a short-answer item accepts only answers at 100%%", text, fmtPct(an.weight))
+			if afb != "" {
+				p.note("the feedback on answer %q is dropped with it", text)
+			}
 			continue
 		}
-		if fb == "" {
-			fb = unescape(an.feedback)
+		switch {
+		case fb == "" && afb != "":
+			fb, fbOf = afb, text
+		case afb != "":
+			p.note("the feedback on answer %q is dropped: only the first accepted answer's feedback is kept, as the explanation", text)
 		}
 		accepted = append(accepted, text)
 	}
@@ -637,6 +669,8 @@ func (p *parser) shortText(off int, a string, t *assess.Text) {
 	}
 	if t.Explanation == "" {
 		t.Explanation = fb
+	} else if fb != "" {
+		p.note("the feedback on answer %q is dropped: the general feedback (####) is the explanation", fbOf)
 	}
 	it.Key.Text = &assess.TextKey{Accepted: accepted}
 }
@@ -667,11 +701,24 @@ func (p *parser) numeric(off int, a string, t *assess.Text) {
 			p.fail(an.off, "%s", msg)
 			return
 		}
-		if an.weight == 100 && it.Key.Numeric == nil {
+		text, fb := strings.TrimSpace(an.text), unescape(an.feedback)
+		switch {
+		case an.weight == 100 && it.Key.Numeric == nil:
 			it.Key.Numeric = key
-			if t.Explanation == "" {
-				t.Explanation = unescape(an.feedback)
+			switch {
+			case t.Explanation == "":
+				t.Explanation = fb
+			case fb != "":
+				p.note("the feedback on answer %s is dropped: the general feedback (####) is the explanation", text)
 			}
+			continue
+		case an.weight == 100:
+			p.note("answer %s is dropped: a numeric item keeps only the first fully right answer", text)
+		default:
+			p.note("answer %s at %s%% is dropped: a numeric item keeps only its fully right answer", text, fmtPct(an.weight))
+		}
+		if fb != "" {
+			p.note("the feedback on answer %s is dropped with it", text)
 		}
 	}
 	if it.Key.Numeric == nil {
@@ -737,6 +784,9 @@ func (p *parser) matching(off int, a string, t *assess.Text) {
 			return
 		}
 		l, r = unescape(l), unescape(r)
+		if an.hasFb && unescape(an.feedback) != "" {
+			p.note("the feedback on pair %q -> %q is ignored, as in Moodle", l, r)
+		}
 		if r == "" {
 			p.fail(an.off, "the pair %q has nothing after ->", strings.TrimSpace(an.text))
 			return

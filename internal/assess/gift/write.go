@@ -14,6 +14,10 @@ import (
 )
 
 // Writer writes items as GIFT, one at a time; call Flush at the end.
+// Images stay references in the Markdown ([markdown] questions keep
+// ![alt](url) as it is): a bank image's URL, /media/{authority}/{name}, is
+// written as it is, so a GIFT file does not carry its images and shows them
+// only where that URL can be reached. Export QTI to take images along.
 type Writer struct {
 	w     *bufio.Writer
 	lang  string
@@ -117,6 +121,9 @@ func notes(it *assess.Item, lang string) []string {
 	}
 	if it.Shuffle {
 		n = append(n, "shuffle the choices")
+	}
+	if it.MaxChoices > 0 {
+		n = append(n, fmt.Sprintf("at most %d choices", it.MaxChoices))
 	}
 	if it.Type == assess.Matching && !s.Partial {
 		n = append(n, "scored all or nothing (GIFT matching is scored per pair)")

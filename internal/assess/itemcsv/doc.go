@@ -33,6 +33,9 @@
 //	                numeric: a number, 3.14, or a range, 1..5
 //	                short_text: the accepted answers, Delhi|New Delhi
 //	                essay: empty (put a model answer in the explanation)
+//	max_choices     multiple_response only: the most options a candidate
+//	                may choose, e.g. 2; empty or 0 for no limit. A
+//	                response with more is wrong.
 //	tolerance       numeric only: how far from the number an answer may be
 //	marks           marks for a right answer; default 1 (or as the import
 //	                is told)
@@ -47,6 +50,12 @@
 //	labels          free labels separated by ;
 //	shuffle         yes to let delivery shuffle the options (default no)
 //
+// UTF-16 text (with its mark) is read, and the import report says so once
+// (assess.Parsed.FileNotes, on the first row). Nothing in a row is dropped
+// or changed silently beyond spellings that mean the same (-1 for 1 in
+// negative_marks, T for true, analyze for analyse): a cell the layout
+// cannot use is an error, so rows carry no notes.
+//
 // Rows are numbered as a spreadsheet shows them: the header is row 1.
 // A row that cannot be read is reported with its number and the reason, and
 // reading goes on with the next row. Multiple-response questions are scored
@@ -56,5 +65,25 @@
 // language.
 //
 // Write writes the same layout with only the columns the items need, and
-// refuses (naming the item) an item the layout cannot hold.
+// refuses (naming the item) an item the layout cannot hold. A large export
+// uses Layout to check its items and choose the columns in a first pass,
+// then Writer to write them in a second, never holding them all.
+//
+// # Formulas
+//
+// A spreadsheet runs a cell that starts with =, +, -, @, a tab or a
+// carriage return as a formula, so an item's text could run commands on the
+// machine of whoever opens the export. Write therefore puts an apostrophe
+// before every text cell that starts with one of those (OWASP's advice; the
+// spreadsheet shows the text), and before a text cell of apostrophes then
+// one of those, so the two can be told apart. Read takes that one
+// apostrophe off again, and only there: '=1+1 reads as =1+1, and two
+// apostrophes then =1+1 as '=1+1, while 'tis (an apostrophe before
+// anything else) is kept as it is. Numbers — marks, negative_marks, tolerance, max_choices and a
+// numeric question's correct answer such as -3.5 or -5..-1 — are written
+// as numbers, unguarded: they hold only digits, signs and points.
+//
+// Images stay references in the Markdown: a bank image is written as its
+// URL, /media/{authority}/{name}, so a CSV export does not carry its
+// images. Export QTI to take them along.
 package itemcsv

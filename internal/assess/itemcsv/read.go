@@ -45,7 +45,7 @@ func columns() []string {
 			c = append(c, optionCol(i, l))
 		}
 	}
-	c = append(c, "correct", "tolerance", "marks", "negative_marks")
+	c = append(c, "correct", "max_choices", "tolerance", "marks", "negative_marks")
 	for _, l := range Languages {
 		c = append(c, "explanation_"+l)
 	}
@@ -76,9 +76,13 @@ func Read(r io.Reader, opts Options, fn func(assess.Parsed) error) error {
 	if opts.Marks == 0 {
 		opts.Marks = 1
 	}
-	text, err := assess.DecodeText(r)
+	text, encNote, err := assess.DecodeTextNoted(r)
 	if err != nil {
 		return err
+	}
+	var fileNotes []string
+	if encNote != "" {
+		fileNotes = []string{encNote}
 	}
 	cr := csv.NewReader(text)
 	cr.ReuseRecord = true
@@ -127,6 +131,7 @@ func Read(r io.Reader, opts Options, fn func(assess.Parsed) error) error {
 			}
 			p = rd.item(row, rec)
 		}
+		p.FileNotes, fileNotes = fileNotes, nil
 		n++
 		if err := fn(p); err != nil {
 			return err
@@ -218,7 +223,7 @@ func (r *reader) item(row int, rec []string) assess.Parsed {
 		if !ok {
 			return ""
 		}
-		return strings.TrimSpace(rec[i])
+		return unguard(strings.TrimSpace(rec[i]))
 	}
 	where := fmt.Sprintf("row %d", row)
 	ref := get("id")
@@ -315,6 +320,8 @@ func (r *reader) item(row int, rec []string) assess.Parsed {
 		e.fail("an essay has no correct answer, but column correct says %q; put a model answer in the explanation", correct)
 	case typ != assess.Numeric && get("tolerance") != "":
 		e.fail("tolerance is only for numeric questions")
+	case typ != assess.MultipleResponse && get("max_choices") != "":
+		e.fail("max_choices is only for multiple_response questions")
 	}
 	if e.err != nil {
 		p.Err = e.err
@@ -334,6 +341,18 @@ func (r *reader) item(row int, rec []string) assess.Parsed {
 			e.fail("column correct must give all %d options (%s) in the right order; it gives %s", nOpts, span(nOpts), strings.Join(letters, ", "))
 		case typ == assess.MultipleResponse:
 			slices.Sort(letters)
+			if s := get("max_choices"); s != "" {
+				m, err := strconv.Atoi(s)
+				switch {
+				case err != nil || m < 0:
+					e.fail("max_choices %q is not a whole number of 0 (no limit) or more", s)
+				case m > nOpts:
+					e.fail("max_choices is %d, but only %d options (%s) are given", m, nOpts, span(nOpts))
+				case m > 0 && m < len(letters):
+					e.fail("max_choices is %d, but column correct gives %d options (%s), so no one could choose them all", m, len(letters), strings.Join(letters, ", "))
+				}
+				it.MaxChoices = m
+			}
 		}
 		it.Key.Choices = letters
 	case assess.TrueFalse:

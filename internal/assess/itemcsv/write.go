@@ -18,44 +18,168 @@ import (
 // than ten options, …), naming the item and what it lacks. Choices are
 // written by position, so they read back with ids A, B, ….
 func Write(w io.Writer, items []*assess.Item) error {
-	const op = "itemcsv: write"
-	used := map[string]bool{"type": true, "correct": true, "marks": true}
-	rows := make([]map[string]string, 0, len(items))
-	for i, it := range items {
-		row, err := toRow(it)
-		if err != nil {
-			name := fmt.Sprintf("item %d of the list", i+1)
-			if it.ID != 0 {
-				name = fmt.Sprintf("item %d", it.ID)
-			}
-			return errs.E(errs.Unsupported, op, "%s: %s", name, err)
+	var l Layout
+	for _, it := range items {
+		if err := l.Add(it); err != nil {
+			return err
 		}
-		for k := range row {
-			used[k] = true
-		}
-		rows = append(rows, row)
 	}
+	cw, err := NewWriter(w, l.Header())
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := cw.Write(it); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+const opWrite = "itemcsv: write"
+
+// Layout works out, item by item, the columns a set of items needs, so a
+// large export can check its items and choose its header in one pass and
+// write them in another, never holding them all.
+type Layout struct {
+	used map[string]bool
+	n    int
+}
+
+// Add checks the layout can hold it and notes the columns it needs. An item
+// it cannot hold is an Unsupported error naming the item and what the
+// layout lacks.
+func (l *Layout) Add(it *assess.Item) error {
+	l.n++
+	row, err := toRow(it)
+	if err != nil {
+		return errs.E(errs.Unsupported, opWrite, "%s: %s", itemName(it, l.n), err)
+	}
+	if l.used == nil {
+		l.used = map[string]bool{}
+	}
+	for k := range row {
+		l.used[k] = true
+	}
+	return nil
+}
+
+// Header lists the columns the items added need (type, correct and marks
+// always), in the order of Columns.
+func (l *Layout) Header() []string {
 	var header []string
 	for _, c := range Columns {
-		if used[c] {
+		if l.used[c] || c == "type" || c == "correct" || c == "marks" {
 			header = append(header, c)
+		}
+	}
+	return header
+}
+
+func itemName(it *assess.Item, n int) string {
+	if it.ID != 0 {
+		return fmt.Sprintf("item %d", it.ID)
+	}
+	return fmt.Sprintf("item %d of the list", n)
+}
+
+// Writer writes items in the CSV layout one at a time, under a header fixed
+// when it is made.
+type Writer struct {
+	cw     *csv.Writer
+	header []string
+	rec    []string
+	n      int
+}
+
+// NewWriter writes the header row (columns of Columns, e.g. from
+// Layout.Header) and returns a Writer for the rows. Call Flush at the end.
+func NewWriter(w io.Writer, header []string) (*Writer, error) {
+	for _, c := range header {
+		if !slices.Contains(Columns, c) {
+			return nil, errs.E(errs.Invalid, opWrite, "the layout has no column %q", c)
 		}
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
-		return errs.Wrap(op, err)
+		return nil, errs.Wrap(opWrite, err)
 	}
-	rec := make([]string, len(header))
-	for _, row := range rows {
-		for i, c := range header {
-			rec[i] = row[c]
-		}
-		if err := cw.Write(rec); err != nil {
-			return errs.Wrap(op, err)
+	return &Writer{cw: cw, header: header, rec: make([]string, len(header))}, nil
+}
+
+// Write writes one item as a row. An item the layout cannot hold, or one
+// that needs a column the header lacks, is refused with nothing written.
+// Text cells a spreadsheet would take for a formula are guarded (see the
+// package documentation).
+func (w *Writer) Write(it *assess.Item) error {
+	w.n++
+	row, err := toRow(it)
+	if err != nil {
+		return errs.E(errs.Unsupported, opWrite, "%s: %s", itemName(it, w.n), err)
+	}
+	for c := range row {
+		if !slices.Contains(w.header, c) {
+			return errs.E(errs.Unsupported, opWrite, "%s needs column %s, which the header does not have", itemName(it, w.n), c)
 		}
 	}
-	cw.Flush()
-	return errs.Wrap(op, cw.Error())
+	for i, c := range w.header {
+		w.rec[i] = row[c]
+		if !numericCell(c, it.Type) {
+			w.rec[i] = guard(w.rec[i])
+		}
+	}
+	return errs.Wrap(opWrite, w.cw.Write(w.rec))
+}
+
+// Flush writes out what is buffered.
+func (w *Writer) Flush() error {
+	w.cw.Flush()
+	return errs.Wrap(opWrite, w.cw.Error())
+}
+
+// numericCell reports whether a column holds a number for an item of type
+// t; such cells are written as numbers (-3.5 stays a number) and are never
+// guarded. They hold only what strconv wrote, so no formula can hide in them.
+func numericCell(col string, t assess.ItemType) bool {
+	switch col {
+	case "marks", "negative_marks", "tolerance", "max_choices":
+		return true
+	case "correct":
+		return t == assess.Numeric
+	}
+	return false
+}
+
+// formulaStart reports whether a spreadsheet would take a cell starting
+// with c for a formula (OWASP's list: = + - @ tab carriage return).
+func formulaStart(c byte) bool {
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'
+}
+
+// guarded reports whether s, after its leading apostrophes, starts like a
+// formula.
+func guarded(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && formulaStart(s[0])
+}
+
+// guard puts an apostrophe before a text cell that starts like a formula,
+// or that starts with apostrophes and then like a formula (so unguard can
+// tell the two apart): spreadsheets then show it as text.
+func guard(s string) string {
+	if guarded(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// unguard removes the apostrophe guard put there. Only cells of
+// apostrophes then a formula start lose one, so "'tis" stays as it is.
+func unguard(s string) string {
+	if strings.HasPrefix(s, "'") && guarded(s) {
+		return s[1:]
+	}
+	return s
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -135,6 +259,9 @@ func toRow(it *assess.Item) (map[string]string, error) {
 		}
 		if it.Type == assess.MultipleResponse {
 			slices.Sort(letters)
+			if it.MaxChoices > 0 {
+				set("max_choices", strconv.Itoa(it.MaxChoices))
+			}
 		}
 		set("correct", strings.Join(letters, ","))
 	case assess.TrueFalse:

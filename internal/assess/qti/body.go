@@ -31,6 +31,16 @@ type conv struct {
 	// feedback collects feedbackInline/feedbackBlock content by identifier.
 	feedback map[string][]string
 	fbOrder  []string
+	// note, if set, records what the conversion drops (see
+	// assess.Parsed.Notes).
+	note func(format string, args ...any)
+}
+
+// noted calls c.note if there is one.
+func (c *conv) noted(format string, args ...any) {
+	if c.note != nil {
+		c.note(format, args...)
+	}
 }
 
 // unsupported is an element this converter refuses, with a precise
@@ -59,6 +69,13 @@ var transparentInline = map[string]bool{
 	"acronym": true, "cite": true, "dfn": true, "kbd": true, "samp": true, "var": true,
 	"tt": true, "ins": true, "bdo": true, "bdi": true, "mark": true, "s": true, "del": true,
 	"strike": true, "font": true, "ruby": true, "rb": true, "rt": true, "rp": true, "time": true,
+}
+
+// formatting are the transparent elements whose look means something
+// (underline, strike-through, highlight, size); dropping them is noted.
+var formatting = map[string]bool{
+	"u": true, "s": true, "del": true, "strike": true, "ins": true, "mark": true,
+	"small": true, "big": true, "font": true,
 }
 
 // blockContainers hold blocks and are unwrapped.
@@ -238,6 +255,9 @@ func (c *conv) inline(k *node, b *strings.Builder) error {
 		href := strings.TrimSpace(k.attr("href"))
 		u, err := url.Parse(href)
 		if err != nil || href == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto") {
+			if href != "" {
+				c.noted("the link to %q is dropped (only http, https and mailto links are kept); its text is kept", trunc(href, 60))
+			}
 			b.WriteString(inner.String())
 			return nil
 		}
@@ -256,6 +276,9 @@ func (c *conv) inline(k *node, b *strings.Builder) error {
 		return refuse("<include> (XInclude) is not supported")
 	default:
 		if transparentInline[k.name] {
+			if formatting[k.name] {
+				c.noted("<%s> formatting is dropped; its text is kept", k.raw)
+			}
 			return c.inlineKids(k, b)
 		}
 		if blockNames[k.name] {

@@ -15,8 +15,10 @@
 //   - choiceInteraction, response cardinality single: SingleChoice; when
 //     its two choices have the identifiers true and false: TrueFalse (the
 //     labels True/False, सही/गलत are dropped so the runner labels them).
-//     Cardinality multiple: MultipleResponse (maxChoices is not kept).
-//     simpleChoice@fixed is Choice.Fixed, @shuffle is Item.Shuffle.
+//     Cardinality multiple: MultipleResponse, maxChoices is
+//     Item.MaxChoices (one at least the number of choices is no limit);
+//     minChoices is not kept. simpleChoice@fixed is Choice.Fixed, @shuffle
+//     is Item.Shuffle.
 //   - textEntryInteraction, baseType float or integer: Numeric, the
 //     correctResponse value exact; baseType string: ShortText, accepted
 //     answers are the correctResponse values then the mapping's keys with
@@ -95,6 +97,16 @@
 // collapsed and Markdown's special characters in text are escaped
 // (\* \_ \$ …), so text reads as written.
 //
+// What is dropped or changed in an item that is read is said in a note
+// (assess.Parsed.Notes), once each: true/false labels dropped, minChoices
+// (and an orderInteraction's minChoices or maxChoices short of every
+// choice) not kept, a title cut to 200 characters, a link whose scheme is
+// not http, https or mailto reduced to its text, u, s, del, strike, ins,
+// mark, small, big and font formatting dropped, feedback that is not a
+// choice's made part of the explanation, a patternMask not kept, and a
+// numeric mapping's entries other than the correct value's not used.
+// Documents Vidya wrote get no notes for their own labels and explanation.
+//
 // Documents Vidya wrote (toolName="Vidya") are read literally instead:
 // their text is already Markdown, so it is kept as it is, escapes and
 // white space included.
@@ -117,6 +129,19 @@
 // Err after the items, so nothing is dropped silently. Zip entries not in
 // the manifest are ignored. Every file a resource lists must be in the
 // package.
+//
+// Tags come from an item resource's IEEE LOM metadata
+// (<metadata><lom xmlns="http://ltsc.ieee.org/xsd/LOM">, any prefix), where
+// LOM has a standard place for them: each general/keyword is a label (its
+// first string); educational/difficulty (LOMv1.0: very easy, easy → easy;
+// medium; difficult, very difficult → hard) the difficulty; the first
+// relation of kind isbasedon gives the source (resource/description); a
+// classification of purpose discipline whose taxonPath's source is "Vidya
+// topics" gives the topic (the taxon ids joined by /), and one of purpose
+// educational objective with source "Bloom's taxonomy (revised)" the Bloom
+// level. Other tools' classifications and all other metadata are ignored; a
+// difficulty, Bloom level, topic or label Vidya cannot take is an error on
+// that resource, naming it.
 //
 // Bilingual items: a resource whose href is items/x.xml and which lists
 // items/x.<lang>.xml as a further file is one item; each such companion
@@ -145,11 +170,14 @@
 //
 // # Writing
 //
-// WritePackage writes imsmanifest.xml and items/vidya-item-<ID>.xml per
-// item (QTI 3.0 or 2.1 names and namespace), with toolName="Vidya", in the
-// item's primary language (en when present), plus items/vidya-item-<ID>.<lang>.xml
-// for each other language as a further file of the resource (see
-// Bilingual items). Scoring is written as standard as Vidya's model allows,
+// PackageWriter (and WritePackage, for a slice) writes
+// items/vidya-item-<ID>.xml per item (QTI 3.0 or 2.1 names and namespace),
+// with toolName="Vidya", in the item's primary language (en when present),
+// plus items/vidya-item-<ID>.<lang>.xml for each other language as a
+// further file of the resource (see Bilingual items), one item at a time
+// straight into the zip; imsmanifest.xml is the zip's last entry, so a
+// package of any size is written in one pass (archive/zip keeps only each
+// entry's central-directory record, about 300 bytes, in memory). Scoring is written as standard as Vidya's model allows,
 // so other players score alike:
 //
 //   - Single choice and true/false: match_correct when Marks is 1 and there
@@ -174,7 +202,24 @@
 // tables, headings, fenced code, quotes and rules. Each conversion is
 // checked by reading it back; a block that would change is written as
 // literal text instead, so WritePackage then ReadPackage gives items with
-// the same Hash. Tags, status and version are not exported (they are not
-// part of the Hash). Images are not copied into the package: their
-// references (media URLs) are written as they are.
+// the same Hash. Status and version are not exported.
+//
+// Tags are written as the resource's LOM metadata, in the places above:
+// labels as general/keyword, difficulty as educational/difficulty (hard is
+// LOM's difficult), source as relation isbasedon with a description, topic
+// and Bloom level as classifications (discipline, source "Vidya topics", a
+// taxon per path segment; educational objective, source "Bloom's taxonomy
+// (revised)"). LOM is the metadata the IMS content packaging schema names
+// for resources, so TAO reads it and other importers (Moodle's) skip it;
+// QTI's own qtiMetadata has no place for tags.
+//
+// Images: with WriteOptions.Media, every image an item shows whose src is
+// not an http or https URL (the bank's /media/{authority}/{name} URLs) is
+// opened through Media and put in the package once, under media/ (its file
+// name kept: bank images are named by their SHA-256), the item's XML
+// pointing at ../media/<name> and the item's resource listing it as a file.
+// ReadPackage with Options.Media stores those images in the importing
+// authority, so a round trip keeps working images. An image Media cannot
+// open fails the write with an error naming the item and the image. Web
+// images are written as they are; so is every image without Media.
 package qti

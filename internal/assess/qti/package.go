@@ -34,6 +34,10 @@ type resource struct {
 	files         []string
 	deps          []string
 	line          int
+	// tags are read from the resource's LOM metadata (see lomReader);
+	// tagErr says what in it Vidya cannot take.
+	tags   assess.Tags
+	tagErr string
 }
 
 // ReadPackage reads an IMS content package (a zip with imsmanifest.xml at
@@ -270,6 +274,10 @@ func (p *pkgReader) item(r *resource) assess.Parsed {
 		e := errs.E(errs.Invalid, "", "resource %s: %s", r.id, msg)
 		return assess.Parsed{Where: "resource " + r.id, Ref: r.id, Err: e}
 	}
+	if r.tagErr != "" {
+		e := errs.E(errs.Invalid, "", "resource %s: its metadata: %s", r.id, r.tagErr)
+		return assess.Parsed{Where: "resource " + r.id, Ref: r.id, Err: e}
+	}
 	fail := func(err error) assess.Parsed {
 		var u *unsupported
 		if errors.As(err, &u) {
@@ -299,6 +307,7 @@ func (p *pkgReader) item(r *resource) assess.Parsed {
 	if err != nil {
 		return assess.Parsed{Where: "item " + where, Ref: ref, Err: err}
 	}
+	notes := ir.notes
 	base := strings.TrimSuffix(where, ".xml")
 	for _, f := range r.files {
 		tag, ok := strings.CutPrefix(f, base+".")
@@ -320,10 +329,18 @@ func (p *pkgReader) item(r *resource) assess.Parsed {
 		if err := merge(it, other); err != nil {
 			return fail(refuse("companion %s: %s", f, err.Error()))
 		}
+		for _, n := range cr.notes {
+			notes = append(notes, "companion "+f+": "+n)
+		}
 	}
-	if len(it.Text) > 1 {
+	it.Tags = r.tags
+	if len(it.Text) > 1 || !tagsEmpty(it.Tags) {
 		if err := it.Validate(); err != nil {
-			e := itemErr(errs.Invalid, where, "the item with its other languages is not valid")
+			msg := "the item with its other languages is not valid"
+			if len(it.Text) == 1 {
+				msg = "the tags in its manifest metadata are not valid"
+			}
+			e := itemErr(errs.Invalid, where, "%s", msg)
 			if v := errs.As(err); v != nil {
 				e.Fields = v.Fields
 			}
@@ -331,13 +348,13 @@ func (p *pkgReader) item(r *resource) assess.Parsed {
 		}
 		it.ContentHash = it.Hash()
 	}
-	return assess.Parsed{Item: it, Where: "item " + where, Ref: ref}
+	return assess.Parsed{Item: it, Where: "item " + where, Ref: ref, Notes: notes}
 }
 
 // merge adds other's languages to it; everything but the text must match.
 func merge(it, other *assess.Item) error {
 	shape := func(x *assess.Item) string {
-		b, _ := json.Marshal([]any{x.Type, x.Choices, x.Left, x.Right, x.Key, x.Scoring, x.Shuffle})
+		b, _ := json.Marshal([]any{x.Type, x.Choices, x.Left, x.Right, x.Key, x.Scoring, x.Shuffle, x.MaxChoices})
 		return string(b)
 	}
 	if shape(it) != shape(other) {
@@ -431,6 +448,7 @@ func (p *pkgReader) manifest(f *zip.File) ([]resource, error) {
 		bases []string
 		cur   *resource
 		nfile int
+		lom   lomReader
 	)
 	for {
 		tok, err := d.Token()
@@ -494,6 +512,8 @@ func (p *pkgReader) manifest(f *zip.File) ([]resource, error) {
 						}
 					}
 				}
+			case inTop && len(stack) >= 5 && cur != nil && stack[3] == "metadata":
+				lom.start(stack[4:])
 			case inTop && len(stack) == 4 && cur != nil && t.Name.Local == "dependency":
 				for _, a := range t.Attr {
 					if a.Name.Local == "identifierref" {
@@ -501,11 +521,19 @@ func (p *pkgReader) manifest(f *zip.File) ([]resource, error) {
 					}
 				}
 			}
+		case xml.CharData:
+			if cur != nil && len(stack) >= 5 && stack[3] == "metadata" {
+				lom.text(t)
+			}
 		case xml.EndElement:
+			if cur != nil && len(stack) >= 5 && stack[3] == "metadata" {
+				lom.end(stack[4:], cur)
+			}
 			stack = stack[:len(stack)-1]
 			bases = bases[:len(bases)-1]
 			if len(stack) == 2 {
 				cur = nil
+				lom = lomReader{}
 			}
 		case xml.Directive:
 			if s := strings.TrimSpace(string(t)); len(s) >= 7 && strings.EqualFold(s[:7], "DOCTYPE") {

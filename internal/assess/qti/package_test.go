@@ -281,7 +281,9 @@ func sampleItems() []*assess.Item {
 					Explanation: "गतिज ऊर्जा = $\\frac{1}{2}mv^2$।",
 					Feedback:    map[string]string{"A": "यह संवेग है।"}},
 			},
-			Key: assess.Key{Choices: []string{"B"}}, Scoring: assess.Scoring{Marks: 4, Penalty: 1}},
+			Key: assess.Key{Choices: []string{"B"}}, Scoring: assess.Scoring{Marks: 4, Penalty: 1},
+			Tags: assess.Tags{Topic: "physics/mechanics/energy", Difficulty: "hard", Bloom: "apply", Source: "NEET 2023 Q17 <&>",
+				Labels: []string{"kinetic energy", "ऊर्जा", "a & b"}}},
 		{ID: 2, Type: assess.SingleChoice, Choices: abcd[:3],
 			Text: en("Plain one mark.", map[string]string{"A": "a", "B": "b", "C": "c"}),
 			Key:  assess.Key{Choices: []string{"C"}}, Scoring: assess.Scoring{Marks: 1}},
@@ -289,7 +291,8 @@ func sampleItems() []*assess.Item {
 			Text: en("Select all that apply:\n\n- one\n- two", map[string]string{"A": "_a_", "B": "b", "C": "c", "D": "d"}),
 			Key:  assess.Key{Choices: []string{"A", "B"}},
 			Scoring: assess.Scoring{Marks: 2, Penalty: 1, Weights: map[string]float64{"A": 1, "B": 1, "C": -1},
-				DefaultWeight: -0.5, Upper: f(1.5)}},
+				DefaultWeight: -0.5, Upper: f(1.5)},
+			Tags: assess.Tags{Labels: []string{"only-labels"}}},
 		{ID: 4, Type: assess.MultipleResponse, Choices: abcd[:3],
 			Text: en("All or nothing, with a penalty.", map[string]string{"A": "a", "B": "b", "C": "c"}),
 			Key:  assess.Key{Choices: []string{"A", "C"}}, Scoring: assess.Scoring{Marks: 2, Penalty: 0.5, Unanswered: -0.25}},
@@ -317,7 +320,8 @@ func sampleItems() []*assess.Item {
 		{ID: 13, Type: assess.Matching, Left: []string{"L1", "L2"}, Right: []string{"R1", "R2"},
 			Text: map[string]assess.Text{"en": {Stem: "Match, partial.", Left: map[string]string{"L1": "one", "L2": "two"},
 				Right: map[string]string{"R1": "ek", "R2": "do"}}},
-			Key: assess.Key{Pairs: map[string]string{"L1": "R2", "L2": "R1"}}, Scoring: assess.Scoring{Marks: 2, Partial: true}},
+			Key: assess.Key{Pairs: map[string]string{"L1": "R2", "L2": "R1"}}, Scoring: assess.Scoring{Marks: 2, Partial: true},
+			Tags: assess.Tags{Topic: "hindi", Difficulty: "easy", Bloom: "analyse"}},
 		{ID: 14, Type: assess.Essay, Text: map[string]assess.Text{"en": {Stem: "Write about   the monsoon.\n\n\n\n1. causes\n1. effects\n\n```\ncode  block\n```",
 			Explanation: "Marked by hand."}}, Scoring: assess.Scoring{Marks: 10, Unanswered: 0}},
 	}
@@ -354,9 +358,17 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("item %d (%s) changed:\nwrote %s\nread  %s", items[i].ID, items[i].Type, a, b)
 				}
 				is(t, "ref", p.Ref, fmt.Sprintf("vidya-item-%d", items[i].ID))
+				if a, b := tagsOf(items[i]), tagsOf(p.Item); a != b {
+					t.Errorf("item %d: tags changed:\nwrote %s\nread  %s", items[i].ID, a, b)
+				}
 			}
 		})
 	}
+}
+
+func tagsOf(it *assess.Item) string {
+	b, _ := json.Marshal(it.Tags)
+	return string(b)
 }
 
 func dump(it *assess.Item) string {
@@ -379,6 +391,9 @@ func checkShape(t *testing.T, data []byte, v Version) {
 		wantNS, wantRoot, wantManifestNS = NS30, "qti-assessment-item", "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 	}
 	for _, f := range zr.File {
+		if !strings.HasSuffix(f.Name, ".xml") {
+			continue // an image
+		}
 		rc, _ := f.Open()
 		d := xml.NewDecoder(rc)
 		var root xml.StartElement

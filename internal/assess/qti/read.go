@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -78,6 +79,9 @@ func ReadItem(r io.Reader, where string, opts Options) assess.Parsed {
 	}
 	ir := &itemReader{where: where, opts: opts, image: keepImage}
 	p.Item, p.Ref, p.Err = ir.read(data)
+	if p.Err == nil {
+		p.Notes = ir.notes
+	}
 	return p
 }
 
@@ -129,11 +133,22 @@ type itemReader struct {
 	where string
 	opts  Options
 	image func(src string) (string, error)
+	// notes say what read dropped or changed in the item it returned (see
+	// assess.Parsed.Notes); each is said once.
+	notes []string
+}
+
+// note records something the reader drops or changes.
+func (ir *itemReader) note(format string, args ...any) {
+	if n := fmt.Sprintf(format, args...); !slices.Contains(ir.notes, n) {
+		ir.notes = append(ir.notes, n)
+	}
 }
 
 // read parses and maps one document. The item it returns has passed
 // Validate.
 func (ir *itemReader) read(data []byte) (*assess.Item, string, error) {
+	ir.notes = nil
 	root, err := parseXML(data)
 	if err != nil {
 		return nil, "", itemErr(errs.Invalid, ir.where, "%s", err.Error())
@@ -248,11 +263,12 @@ func (ir *itemReader) item(root *node) (*assess.Item, error) {
 
 	lang := ir.lang(root.attr("xml:lang"))
 	title := strings.TrimSpace(collapse(root.attr("title")))
-	if utf8.RuneCountInString(title) > 200 {
+	if n := utf8.RuneCountInString(title); n > 200 {
 		title = string([]rune(title)[:199]) + "…"
+		ir.note("the title is %d characters; it is cut to the 200 an item's title may have", n)
 	}
 	it := &assess.Item{Status: assess.Draft, Title: title}
-	c := &conv{literal: root.attr("toolName") == toolName, inter: inter, image: ir.image}
+	c := &conv{literal: root.attr("toolName") == toolName, inter: inter, image: ir.image, note: ir.note}
 	c.onInteraction = func(n *node) ([]string, error) {
 		if p := n.child("prompt"); p != nil {
 			return c.blocks(p)
@@ -290,6 +306,11 @@ func (ir *itemReader) item(root *node) (*assess.Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	if inter.name == "textEntryInteraction" || inter.name == "extendedTextInteraction" {
+		if pm := inter.attr("patternMask"); pm != "" {
+			ir.note("patternMask %q is not kept: answers are not checked against it", trunc(pm, 40))
+		}
+	}
 
 	// Feedback: content whose identifier names a choice is that choice's
 	// feedback; everything else is the worked explanation.
@@ -311,6 +332,11 @@ func (ir *itemReader) item(root *node) (*assess.Item, error) {
 			}
 			t.Feedback[id] = strings.Join(bs, "\n\n")
 			return
+		}
+		if !c.literal {
+			// Vidya writes only the explanation so; others show such
+			// feedback on some condition that Vidya does not keep.
+			ir.note("feedback %q becomes part of the explanation, shown whatever the answer", trunc(id, 40))
 		}
 		expl = append(expl, bs...)
 	}
@@ -466,9 +492,25 @@ func (ir *itemReader) choice(it *assess.Item, t *assess.Text, c *conv, inter, de
 		}
 	}
 	card := decl.attr("cardinality")
+	minC, err := choiceCount(inter, "minChoices")
+	if err != nil {
+		return err
+	}
+	maxC, err := choiceCount(inter, "maxChoices")
+	if err != nil {
+		return err
+	}
 	if inter.name == "orderInteraction" {
 		if card != "ordered" {
 			return refuse("orderInteraction needs a response of cardinality ordered, not %q", card)
+		}
+		for _, a := range []struct {
+			name string
+			n    int
+		}{{"minChoices", minC}, {"maxChoices", maxC}} {
+			if a.n > 0 && a.n < len(it.Choices) {
+				ir.note("%s=\"%d\" is not kept: the candidate puts all %d choices in order", a.name, a.n, len(it.Choices))
+			}
 		}
 		it.Type = assess.Ordering
 		it.Key.Choices = correct
@@ -485,16 +527,27 @@ func (ir *itemReader) choice(it *assess.Item, t *assess.Text, c *conv, inter, de
 		it.Type = assess.SingleChoice
 		if len(it.Choices) == 2 && hasIDs(it.Choices, "true", "false") {
 			it.Type = assess.TrueFalse
-			for id, s := range t.Choices {
-				if defaultTF[strings.ToLower(strings.TrimSpace(s))] == id {
-					delete(t.Choices, id)
+			var dropped []string
+			for _, ch := range it.Choices {
+				if s := t.Choices[ch.ID]; defaultTF[strings.ToLower(strings.TrimSpace(s))] == ch.ID {
+					delete(t.Choices, ch.ID)
+					dropped = append(dropped, strconv.Quote(strings.TrimSpace(s)))
 				}
+			}
+			if len(dropped) > 0 && !c.literal {
+				ir.note("the true/false choices' labels %s are dropped: the runner labels them in the candidate's language", strings.Join(dropped, " and "))
 			}
 		}
 	case "multiple":
 		it.Type = assess.MultipleResponse
+		if maxC > 0 && maxC < len(it.Choices) {
+			it.MaxChoices = maxC // at least as many choices is no limit
+		}
 	default:
 		return refuse("choiceInteraction with a response of cardinality %q is not supported", card)
+	}
+	if minC > 0 {
+		ir.note("minChoices=\"%d\" is not kept: a candidate may choose fewer, and choosing none leaves the item unanswered", minC)
 	}
 	it.Key.Choices = correct
 	if err := sc.needMatch(); err != nil {
@@ -522,6 +575,20 @@ func (ir *itemReader) choice(it *assess.Item, t *assess.Text, c *conv, inter, de
 	}
 	weights(&it.Scoring, m, sc.marks, len(it.Choices))
 	return nil
+}
+
+// choiceCount reads an interaction's minChoices or maxChoices: 0 when
+// absent.
+func choiceCount(inter *node, name string) (int, error) {
+	v := strings.TrimSpace(inter.attr(name))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, refuse("%s %s=%q is not a whole number of 0 or more", inter.raw, name, trunc(v, 20))
+	}
+	return n, nil
 }
 
 // defaultTF are the labels a true/false item's choices get when the item
@@ -702,6 +769,12 @@ func (ir *itemReader) textEntry(it *assess.Item, decl *node, correct []string, s
 			}
 			if best == 0 {
 				best = 1
+			}
+			for _, e := range sc.mp.entries {
+				if x, err := number(e.key); err == nil && x == v || e.val == sc.mp.def {
+					continue
+				}
+				ir.note("mapEntry %q (%s) is not used: a numeric item scores only its correct value", trunc(e.key, 40), fmtNum(e.val))
 			}
 			it.Scoring.Marks = sc.marksOr(best)
 			if sc.mp.def < 0 {

@@ -1,8 +1,6 @@
 package qti
 
 import (
-	"archive/zip"
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -23,58 +21,6 @@ func WriteItem(w io.Writer, it *assess.Item, lang string, v Version) error {
 		return err
 	}
 	return writeItem(w, it, ident(it), lang, v)
-}
-
-// WritePackage writes a QTI content package of version v: imsmanifest.xml
-// and, per item, items/<identifier>.xml in its primary language (English
-// when it has it) plus items/<identifier>.<lang>.xml for each other
-// language, listed as further files of the same manifest resource. Every
-// item is validated before anything is written.
-func WritePackage(w io.Writer, items []*assess.Item, v Version) error {
-	for i, it := range items {
-		if err := checkWrite(it, v); err != nil {
-			return fmt.Errorf("%s: item %d of %d: %w", opWrite, i+1, len(items), err)
-		}
-	}
-	ids := make([]string, len(items))
-	seen := make(map[string]bool, len(items))
-	for i, it := range items {
-		id := ident(it)
-		if it.ID == 0 || seen[id] {
-			id = "vidya-item-n" + strconv.Itoa(i+1)
-		}
-		seen[id] = true
-		ids[i] = id
-	}
-	zw := zip.NewWriter(w)
-	mw, err := zw.Create("imsmanifest.xml")
-	if err != nil {
-		return errs.Wrap(opWrite, err)
-	}
-	if err := writeManifest(mw, items, ids, v); err != nil {
-		return errs.Wrap(opWrite, err)
-	}
-	var buf bytes.Buffer
-	for i, it := range items {
-		for j, lang := range languages(it) {
-			name := "items/" + ids[i] + ".xml"
-			if j > 0 {
-				name = "items/" + ids[i] + "." + lang + ".xml"
-			}
-			buf.Reset()
-			if err := writeItem(&buf, it, ids[i], lang, v); err != nil {
-				return err
-			}
-			fw, err := zw.Create(name)
-			if err != nil {
-				return errs.Wrap(opWrite, err)
-			}
-			if _, err := fw.Write(buf.Bytes()); err != nil {
-				return errs.Wrap(opWrite, err)
-			}
-		}
-	}
-	return errs.Wrap(opWrite, zw.Close())
 }
 
 func checkWrite(it *assess.Item, v Version) error {
@@ -114,40 +60,6 @@ func languages(it *assess.Item) []string {
 		out = append([]string{"en"}, slices.Delete(out, i, i+1)...)
 	}
 	return out
-}
-
-func writeManifest(w io.Writer, items []*assess.Item, ids []string, v Version) error {
-	var b strings.Builder
-	ns, loc, schema, sv, typ := "http://www.imsglobal.org/xsd/imscp_v1p1",
-		"http://www.imsglobal.org/xsd/imscp_v1p1 http://www.imsglobal.org/xsd/qti/qtiv2p1/qtiv2p1_imscpv1p2_v1p0.xsd",
-		"QTIv2.1 Package", "1.0.0", "imsqti_item_xmlv2p1"
-	if v == V30 {
-		ns, loc, schema, sv, typ = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1",
-			"http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1 https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqtiv3p0_imscpv1p2_v1p0.xsd",
-			"QTI Package", "3.0.0", "imsqti_item_xmlv3p0"
-	}
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	b.WriteString(`<manifest xmlns="` + ns + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + loc + `" identifier="vidya-export">` + "\n")
-	b.WriteString("  <metadata><schema>" + schema + "</schema><schemaversion>" + sv + "</schemaversion></metadata>\n")
-	b.WriteString("  <organizations/>\n  <resources>\n")
-	for i, it := range items {
-		href := "items/" + ids[i] + ".xml"
-		b.WriteString(`    <resource identifier="` + ids[i] + `" type="` + typ + `" href="` + href + `">`)
-		b.WriteString(`<file href="` + href + `"/>`)
-		for _, lang := range languages(it)[1:] {
-			b.WriteString(`<file href="items/` + ids[i] + "." + lang + `.xml"/>`)
-		}
-		b.WriteString("</resource>\n")
-		if b.Len() > 64<<10 {
-			if _, err := io.WriteString(w, b.String()); err != nil {
-				return err
-			}
-			b.Reset()
-		}
-	}
-	b.WriteString("  </resources>\n</manifest>\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // xw writes a QTI document, spelling QTI names for the version: 2.1's
@@ -407,7 +319,7 @@ func writeItem(w io.Writer, it *assess.Item, id, lang string, v Version) error {
 	case assess.SingleChoice, assess.TrueFalse, assess.MultipleResponse:
 		maxChoices := "1"
 		if it.Type == assess.MultipleResponse {
-			maxChoices = "0"
+			maxChoices = strconv.Itoa(it.MaxChoices) // 0: no limit
 		}
 		x.open("choiceInteraction", "responseIdentifier", resp, "shuffle", shuffle, "maxChoices", maxChoices)
 		x.nl()

@@ -35,6 +35,10 @@ type Error struct {
 	Op      string            // operation, e.g. "identity: create user"
 	Message string            // safe to show to users
 	Fields  map[string]string // field name -> what is wrong with it
+	// Code, if set, names the problem more precisely than Kind, for
+	// programs to act on (e.g. "deadline-passed"); the HTTP layer makes it
+	// the problem type.
+	Code string
 	// RetryAfter is a number of seconds, set with TooMany and Unavailable.
 	RetryAfter int
 	Err        error // cause; never shown to users

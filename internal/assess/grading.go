@@ -1,0 +1,321 @@
+package assess
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vidya-edu/vidya/internal/platform/database"
+	"github.com/vidya-edu/vidya/internal/platform/errs"
+)
+
+// AttemptResult is a graded attempt.
+type AttemptResult struct {
+	Score    float64        `json:"score"`
+	Max      float64        `json:"max"`
+	Sections []SectionScore `json:"sections"`
+	Items    []ItemScore    `json:"items"`
+	// Pending counts answers waiting for a marker (essays); Score leaves
+	// them out until they are marked.
+	Pending int `json:"pending,omitempty"`
+}
+
+// SectionScore is a section's part of a result.
+type SectionScore struct {
+	ID       string  `json:"id"`
+	Score    float64 `json:"score"`
+	Max      float64 `json:"max"`
+	Answered int     `json:"answered"`
+	Correct  int     `json:"correct"`
+	Wrong    int     `json:"wrong"`
+}
+
+// ItemScore is one question's part of a result, in paper order.
+type ItemScore struct {
+	ItemID   int64   `json:"item_id"`
+	Score    float64 `json:"score"`
+	Answered bool    `json:"answered,omitempty"`
+	Correct  bool    `json:"correct,omitempty"`
+	Manual   bool    `json:"manual,omitempty"` // waits for a marker
+	// Ignored is set on answers beyond a section's "attempt any n": only
+	// the first n answered, in paper order, count.
+	Ignored bool `json:"ignored,omitempty"`
+}
+
+// scorers compiles each item of the version once, with its section's
+// marking scheme applied.
+func (le *liveExam) scorers() (map[int64]*Scorer, error) {
+	le.scoreOnce.Do(func() {
+		le.scoring = make(map[int64]*Scorer, len(le.v.Items))
+		marking := map[int64]*Marking{}
+		for i, sec := range le.v.Test.Sections {
+			for _, q := range sec.Questions {
+				marking[q.ItemID] = sec.Marking
+			}
+			if i < len(le.v.Pools) {
+				for _, pool := range le.v.Pools[i] {
+					for _, id := range pool {
+						marking[id] = sec.Marking
+					}
+				}
+			}
+		}
+		for id, it := range le.v.Items {
+			sc, err := Compile(withMarking(it, marking[id]))
+			if err != nil {
+				le.scoreErr = err
+				return
+			}
+			le.scoring[id] = sc
+		}
+	})
+	return le.scoring, le.scoreErr
+}
+
+// withMarking returns it scored by a section's scheme: its marks, penalty
+// and unanswered score replaced, weights and bounds scaled to the new
+// marks.
+func withMarking(it *Item, m *Marking) *Item {
+	if m == nil {
+		return it
+	}
+	c := *it
+	sc := it.Scoring
+	f := 1.0
+	if sc.Marks > 0 {
+		f = m.Marks / sc.Marks
+	}
+	c.Scoring = Scoring{Marks: m.Marks, Penalty: m.Penalty, Unanswered: m.Unanswered, Partial: sc.Partial, DefaultWeight: sc.DefaultWeight * f}
+	if len(sc.Weights) > 0 {
+		c.Scoring.Weights = make(map[string]float64, len(sc.Weights))
+		for k, w := range sc.Weights {
+			c.Scoring.Weights[k] = w * f
+		}
+		if sc.Upper != nil {
+			u := *sc.Upper * f
+			c.Scoring.Upper = &u
+		}
+		if sc.Lower != nil {
+			l := *sc.Lower * f
+			c.Scoring.Lower = &l
+		}
+	}
+	return &c
+}
+
+// grade scores a candidate's answers on their paper.
+func (le *liveExam) grade(p Paper, answers map[int64]*Response) (*AttemptResult, error) {
+	scorers, err := le.scorers()
+	if err != nil {
+		return nil, err
+	}
+	test := &le.v.Test
+	res := &AttemptResult{Sections: make([]SectionScore, len(test.Sections)), Items: make([]ItemScore, len(p.Slots))}
+	counted := make([]int, len(test.Sections))
+	maxima := make([][]float64, len(test.Sections))
+	for i, slot := range p.Slots {
+		sec := &res.Sections[slot.Section]
+		sec.ID = test.Sections[slot.Section].ID
+		sc := scorers[slot.ItemID]
+		if sc == nil {
+			return nil, fmt.Errorf("assess: grade: item %d is not in the version", slot.ItemID)
+		}
+		maxima[slot.Section] = append(maxima[slot.Section], sc.Max())
+		is := ItemScore{ItemID: slot.ItemID}
+		r := sc.Score(answers[slot.ItemID])
+		is.Score, is.Answered, is.Correct, is.Manual = r.Score, r.Answered, r.Correct, r.Manual
+		if limit := test.Sections[slot.Section].Attempt; limit > 0 && r.Answered {
+			if counted[slot.Section] >= limit {
+				is = ItemScore{ItemID: slot.ItemID, Answered: true, Ignored: true}
+			}
+			counted[slot.Section]++
+		}
+		if !is.Ignored {
+			switch {
+			case is.Manual:
+				res.Pending++
+			case is.Correct:
+				sec.Correct++
+			case is.Answered && is.Score <= 0:
+				sec.Wrong++
+			}
+			if is.Answered {
+				sec.Answered++
+			}
+			sec.Score += is.Score
+		}
+		res.Items[i] = is
+	}
+	for i := range res.Sections {
+		m := maxima[i]
+		if limit := test.Sections[i].Attempt; limit > 0 && limit < len(m) {
+			// Only the best n can count.
+			slices.SortFunc(m, func(a, b float64) int { return int(math.Copysign(1, b-a)) })
+			m = m[:limit]
+		}
+		for _, x := range m {
+			res.Sections[i].Max += x
+		}
+		res.Sections[i].Score = round6(res.Sections[i].Score)
+		res.Score += res.Sections[i].Score
+		res.Max += res.Sections[i].Max
+	}
+	res.Score = round6(res.Score)
+	return res, nil
+}
+
+// round6 keeps sums of fractional marks from showing float noise.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// GradeBatch is how many submitted attempts one grading transaction takes.
+const GradeBatch = 500
+
+// GradeSubmitted grades up to limit submitted, ungraded exam attempts (in
+// batches of GradeBatch, each in one transaction) and returns how many it
+// graded. Run by a periodic job, so attempts are graded whichever server
+// submitted them, and after a crash.
+func (d *Delivery) GradeSubmitted(ctx context.Context, limit int) (int, error) {
+	done := 0
+	for done < limit {
+		n, err := d.gradeBatch(ctx, min(GradeBatch, limit-done))
+		done += n
+		if err != nil || n == 0 {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+type gradeRow struct {
+	id, exam, candidate int64
+	answers             map[int64]*Response
+}
+
+func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
+	const op = "assess: grade"
+	rows, err := d.db.Query(ctx, `SELECT id, exam_id, candidate_id FROM attempts WHERE submitted_at IS NOT NULL AND graded_at IS NULL AND exam_id IS NOT NULL ORDER BY id LIMIT $1`, n)
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	var list []*gradeRow
+	byID := map[int64]*gradeRow{}
+	for rows.Next() {
+		g := &gradeRow{answers: map[int64]*Response{}}
+		if err := rows.Scan(&g.id, &g.exam, &g.candidate); err != nil {
+			rows.Close()
+			return 0, errs.Wrap(op, err)
+		}
+		list = append(list, g)
+		byID[g.id] = g
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	if len(list) == 0 {
+		return 0, nil
+	}
+	// One range read of the batch's answers (attempt ids ascending).
+	resp, err := d.db.Query(ctx, `SELECT attempt_id, item_id, response FROM responses WHERE attempt_id >= $1 AND attempt_id <= $2`, list[0].id, list[len(list)-1].id)
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	for resp.Next() {
+		var aid, item int64
+		var text string
+		if err := resp.Scan(&aid, &item, &text); err != nil {
+			resp.Close()
+			return 0, errs.Wrap(op, err)
+		}
+		g := byID[aid]
+		if g == nil || text == "null" {
+			continue
+		}
+		r := new(Response)
+		if err := json.Unmarshal([]byte(text), r); err != nil {
+			resp.Close()
+			return 0, errs.Wrap(op, fmt.Errorf("attempt %d item %d: %w", aid, item, err))
+		}
+		g.answers[item] = r
+	}
+	resp.Close()
+	if err := resp.Err(); err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	type graded struct {
+		id      int64
+		score   float64
+		result  string
+		pending int
+	}
+	out := make([]graded, 0, len(list))
+	for _, g := range list {
+		le, err := d.live(ctx, g.exam)
+		if err != nil {
+			return 0, err
+		}
+		res, err := le.grade(le.v.Paper(PaperSeed(le.exam.secret, g.candidate)), g.answers)
+		if err != nil {
+			return 0, errs.Wrap(op, err)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			return 0, errs.Wrap(op, err)
+		}
+		out = append(out, graded{g.id, res.Score, string(b), res.Pending})
+	}
+	now := d.now()
+	err = d.db.InTx(ctx, func(tx *database.Tx) error {
+		for start := 0; start < len(out); start += 100 {
+			end := min(start+100, len(out))
+			// One statement per hundred attempts.
+			var q strings.Builder
+			args := make([]any, 0, 4*(end-start)+1)
+			args = append(args, now)
+			q.WriteString(`WITH v(id, score, result, pending) AS (VALUES `)
+			for i := start; i < end; i++ {
+				if i > start {
+					q.WriteByte(',')
+				}
+				n := len(args)
+				if d.db.Dialect() == database.Postgres {
+					fmt.Fprintf(&q, "($%d::bigint,$%d::double precision,$%d::text,$%d::integer)", n+1, n+2, n+3, n+4)
+				} else {
+					fmt.Fprintf(&q, "($%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4)
+				}
+				args = append(args, out[i].id, out[i].score, out[i].result, out[i].pending)
+			}
+			q.WriteString(`) UPDATE attempts SET score = v.score, result = v.result, pending = v.pending, graded_at = $1 FROM v WHERE attempts.id = v.id AND attempts.graded_at IS NULL`)
+			if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+				return errs.Wrap(op, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(out), nil
+}
+
+// Result returns the graded result of the candidate's attempt, for staff
+// (the candidate sees it once results are published). Nil if not graded.
+func (d *Delivery) result(ctx context.Context, attempt int64) (*AttemptResult, *time.Time, error) {
+	var text *string
+	var at *time.Time
+	if err := d.db.QueryRow(ctx, `SELECT result, graded_at FROM attempts WHERE id = $1`, attempt).Scan(&text, &at); err != nil {
+		return nil, nil, errs.Wrap("assess: result", err)
+	}
+	if text == nil {
+		return nil, nil, nil
+	}
+	var r AttemptResult
+	if err := json.Unmarshal([]byte(*text), &r); err != nil {
+		return nil, nil, errs.Wrap("assess: result", err)
+	}
+	return &r, at, nil
+}
