@@ -42,6 +42,11 @@ type (
 	CandidateList struct {
 		Candidates []assess.Candidate `json:"candidates"`
 	}
+	// ExtendTime gives a candidate more time after an incident.
+	ExtendTime struct {
+		Minutes int    `json:"minutes"`
+		Reason  string `json:"reason"`
+	}
 	// CodeRequest names the candidates to issue access codes to; none
 	// means everyone who has none yet.
 	CodeRequest struct {
@@ -219,6 +224,20 @@ func (a *API) examRoutes() []route {
 					return nil, errs.E(errs.Unsupported, "api", "send application/json or text/csv")
 				}
 				return bank.RegisterCandidates(r.Context(), p, r.PathValue("code"), eid, list)
+			}},
+		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/candidates/{roll}/extend",
+			summary: "Give one candidate more time after an incident, with the reason (administrators, proctors); audited",
+			access:  signedIn, in: (*ExtendTime)(nil), out: assess.Extension{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				var in ExtendTime
+				if err := httpx.Decode(w, r, &in, 0); err != nil {
+					return nil, err
+				}
+				return bank.ExtendTime(r.Context(), p, r.PathValue("code"), eid, r.PathValue("roll"), in.Minutes, in.Reason)
 			}},
 		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/codes",
 			summary: "Issue access codes, as CSV for admit cards (roll_no, name, shift, access_code): to the candidates named, replacing their codes, or to everyone who has none yet (administrators). The codes are shown this once",

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
 )
@@ -60,12 +61,22 @@ func (a *API) logo(w http.ResponseWriter, r *http.Request) {
 
 // media serves an image of an authority's items to its members.
 func (a *API) media(w http.ResponseWriter, r *http.Request) {
+	var rc io.ReadCloser
+	var info blob.Info
+	var err error
 	p := identity.PrincipalFrom(r.Context())
-	if p == nil {
+	q := r.URL.Query()
+	switch {
+	case q.Get("sig") != "" && a.Delivery != nil:
+		// An image of an exam paper, by the URL signed for its candidates.
+		exam, _ := strconv.ParseInt(q.Get("exam"), 10, 64)
+		rc, info, err = a.Delivery.Media(r.Context(), r.PathValue("code"), r.PathValue("name"), exam, q.Get("sig"))
+	case p == nil:
 		httpx.Error(w, r, a.Log, errs.E(errs.Unauthorized, "api", "sign in to see this image"))
 		return
+	default:
+		rc, info, err = a.Bank.Media(r.Context(), p, r.PathValue("code"), r.PathValue("name"))
 	}
-	rc, info, err := a.Bank.Media(r.Context(), p, r.PathValue("code"), r.PathValue("name"))
 	if err != nil {
 		httpx.Error(w, r, a.Log, err)
 		return

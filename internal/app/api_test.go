@@ -146,6 +146,8 @@ func sampleBody(op docOp) any {
 		return map[string]any{"code": "X", "starts_at": "2030-01-01T09:00:00Z", "ends_at": "2030-01-01T12:00:00Z"}
 	case "POST /api/v1/authorities/{code}/exams/{id}/candidates":
 		return map[string]any{"candidates": []any{map[string]any{"roll_no": "X1", "name": "Intruder"}}}
+	case "POST /api/v1/authorities/{code}/exams/{id}/candidates/{roll}/extend":
+		return map[string]any{"minutes": 10, "reason": "an intruder's reason"}
 	case "POST /api/v1/authorities/{code}/exams/{id}/codes":
 		return map[string]any{}
 	case "POST /api/v1/exam/signin":
@@ -225,7 +227,7 @@ func TestNoRouteLetsOneAuthorityReachAnother(t *testing.T) {
 			if strings.Contains(op.path, "/items/") {
 				id = w.itemB
 			}
-			path := strings.NewReplacer("{code}", "BBB", "{id}", fmt.Sprint(id)).Replace(op.path)
+			path := strings.NewReplacer("{code}", "BBB", "{id}", fmt.Sprint(id), "{roll}", "R1").Replace(op.path)
 			switch {
 			case strings.Contains(op.path, "{code}"):
 				for name, c := range map[string]*client{"session": w.adminA, "token": w.tokenA, "learner": w.learnerA} {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,8 +49,14 @@ func seedExam(t testing.TB, sys *system, duration time.Duration, candidates int)
 		return p
 	}
 	author, approver, admin := person("author@exm.test", identity.RoleAuthor), person("approver@exm.test", identity.RoleApprover), person("admin@exm.test", identity.RoleAdmin)
+	// The first question has a picture: candidates reach it by a URL
+	// signed for the exam, having no session.
+	pic, err := sys.bank.AddMedia(ctx, author, "EXM", pngOf(t, 20, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ids []int64
-	for _, stem := range []string{"2 + 2 = ?", "3 + 1 = ?"} {
+	for _, stem := range []string{"![Four apples](" + pic + ") 2 + 2 = ?", "3 + 1 = ?"} {
 		it, err := sys.bank.CreateItem(ctx, author, "EXM", &assess.Item{Type: assess.SingleChoice,
 			Text:    map[string]assess.Text{"en": {Stem: stem, Choices: map[string]string{"A": "3", "B": "4"}}, "hi": {Stem: stem + " (हिंदी)", Choices: map[string]string{"A": "३", "B": "४"}}},
 			Choices: []assess.Choice{{ID: "A"}, {ID: "B"}}, Key: assess.Key{Choices: []string{"B"}}, Scoring: assess.Scoring{Marks: 4, Penalty: 1}})
@@ -184,6 +191,42 @@ func TestExamDayOverHTTP(t *testing.T) {
 		if st, b, err := c.call("GET", "/api/v1/exam/paper", nil, &paper); err != nil || st != 200 || len(paper.Slots) != 2 || strings.Contains(string(b), `"key"`) {
 			t.Fatalf("paper: %d %s %v", st, b, err)
 		}
+		t.Run("the paper's picture is reachable only by its signed URL", func(t *testing.T) {
+			var first assess.CandidateItem
+			for _, raw := range paper.Items {
+				var it assess.CandidateItem
+				if err := json.Unmarshal(raw, &it); err != nil {
+					t.Fatal(err)
+				}
+				if it.ID == x.q1 {
+					first = it
+				}
+			}
+			m := regexp.MustCompile(`src="(/media/[^"]+)"`).FindStringSubmatch(first.Text["en"].Stem)
+			if m == nil || !strings.Contains(m[1], "sig=") {
+				t.Fatalf("stem %q has no signed image URL", first.Text["en"].Stem)
+			}
+			url := strings.ReplaceAll(m[1], "&amp;", "&")
+			res, err := hc.Get(srv.URL + url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || len(body) == 0 {
+				t.Fatalf("signed image: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+			}
+			for _, bad := range []string{strings.Split(url, "?")[0], url[:len(url)-2] + "xx", strings.Replace(url, "exam=", "exam=9", 1)} {
+				res, err := hc.Get(srv.URL + bad)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					t.Fatalf("%s served without a valid signature", bad)
+				}
+			}
+		})
 		var saved assess.SaveResult
 		answers := map[string]any{"answers": []any{
 			map[string]any{"item_id": x.q1, "seq": 1, "response": map[string]any{"choices": []string{"B"}}},

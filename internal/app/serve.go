@@ -304,7 +304,8 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 		_, pattern := mux.Handler(r)
 		return pattern
 	}
-	h = httpx.Observe(sys.log, metrics, sys.s.trustProxy, routeOf, h)
+	quiet := map[string]bool{"POST /api/v1/exam/answers": true}
+	h = httpx.ObserveQuiet(sys.log, metrics, sys.s.trustProxy, routeOf, quiet, h)
 	return h, nil
 }
 
@@ -365,6 +366,9 @@ func (cmd *serveCmd) Run(e *env, c *Config) error {
 		if err := loadDemo(e.ctx, sys.identity); err != nil {
 			return err
 		}
+		if err := loadDemoExam(e.ctx, sys.db, sys.identity, sys.bank); err != nil {
+			return fmt.Errorf("demo exam: %w", err)
+		}
 	}
 	if err := sys.queue.Start(e.ctx); err != nil {
 		return err
@@ -391,6 +395,7 @@ func (cmd *serveCmd) Run(e *env, c *Config) error {
 	fmt.Fprintf(e.stdout, "Vidya %s is listening on http://%s (role %s, %s database)\n", Version, addr, cmd.Role, sys.db.Dialect())
 	if cmd.Demo {
 		printDemo(e.stdout, s.baseURL.String(), sys.outbox.SMTPEnabled())
+		printDemoExam(e.stdout, s.baseURL.String())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vidya-edu/vidya/internal/assess"
 )
 
 // serveInProcess runs `vidya serve` in this process and returns its base
@@ -85,6 +87,21 @@ func TestServeWithDemoData(t *testing.T) {
 	if !strings.Contains(out.String(), "platform@demo.vidya.test") || !strings.Contains(out.String(), DemoPassword) {
 		t.Errorf("demo sign-in help not printed:\n%s", out.String())
 	}
+	if !strings.Contains(out.String(), "DEMO1") || !strings.Contains(out.String(), "7777-7777-7777-7701") {
+		t.Errorf("demo candidates not printed:\n%s", out.String())
+	}
+	demoCandidate := func() {
+		t.Helper()
+		c := begin(t, http.DefaultClient, base, "DEMO1", "7777-7777-7777-7701")
+		var p assess.PaperView
+		if st, b, err := c.call("GET", "/api/v1/exam/paper", nil, &p); err != nil || st != 200 || len(p.Slots) != 5 {
+			t.Fatalf("demo paper: %d %s %v", st, b, err)
+		}
+		if st, b, err := c.call("POST", "/api/v1/exam/submit", nil, nil); err != nil || st != 200 {
+			t.Fatalf("demo submit: %d %s %v", st, b, err)
+		}
+	}
+	demoCandidate()
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v", err)
 	}
@@ -92,8 +109,10 @@ func TestServeWithDemoData(t *testing.T) {
 	if err != nil || !strings.Contains(out1, "audit log intact") {
 		t.Fatalf("verify-audit after demo: %q %v", out1, err)
 	}
-	// Demo data loads again without error, duplicates or new audit entries.
-	_, _, stop = serveInProcess(t, env, "--demo")
+	// Demo data loads again without error, duplicates or new audit
+	// entries, and the demo candidate can sit the exam again.
+	base, _, stop = serveInProcess(t, env, "--demo")
+	demoCandidate()
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -67,3 +67,14 @@ func hashAccessCode(canonical string) string {
 	sum := sha256.Sum256([]byte("vidya access code\x00" + canonical))
 	return hex.EncodeToString(sum[:])
 }
+
+// HashAccessCode returns the stored form of a code as typed, or false if it
+// is not a well-formed code. Only the demo data needs it: real codes are
+// made by IssueCodes.
+func HashAccessCode(typed string) (string, bool) {
+	c, ok := CanonicalAccessCode(typed)
+	if !ok {
+		return "", false
+	}
+	return hashAccessCode(c), true
+}

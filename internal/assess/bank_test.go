@@ -28,7 +28,7 @@ type world struct {
 	learner, otherAdmin               *identity.Principal
 }
 
-func newWorld(t *testing.T, db *database.DB) *world {
+func newWorld(t testing.TB, db *database.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -63,7 +63,7 @@ func newWorld(t *testing.T, db *database.DB) *world {
 	return w
 }
 
-func (w *world) count(t *testing.T, q string) int {
+func (w *world) count(t testing.TB, q string) int {
 	t.Helper()
 	var n int
 	if err := w.db.QueryRow(context.Background(), q).Scan(&n); err != nil {
@@ -397,7 +397,7 @@ func TestImport(t *testing.T) {
 	})
 }
 
-func (w *world) approverAsAdmin(t *testing.T) *identity.Principal {
+func (w *world) approverAsAdmin(t testing.TB) *identity.Principal {
 	ctx := context.Background()
 	u, err := w.ids.EnsureUser(ctx, "test", identity.NewUser{Email: "admin@hkcl.test", Name: "Admin", Roles: []identity.Role{identity.RoleAdmin}}, false, "HKCL")
 	if err != nil {

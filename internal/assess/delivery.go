@@ -2,11 +2,16 @@ package assess
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +19,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/assess/render"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
@@ -116,6 +122,8 @@ type liveExam struct {
 	exam  *ExamInfo
 	v     *TestVersion
 	views map[int64]json.RawMessage // what candidates see of each item
+	// instructions are the paper's, rendered to safe HTML per language.
+	instructions map[string]string
 
 	scoreOnce sync.Once
 	scoring   map[int64]*Scorer // set once by scorers
@@ -144,7 +152,7 @@ func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
 	if err != nil {
 		return nil, err
 	}
-	le = &liveExam{exam: e, v: v, views: make(map[int64]json.RawMessage, len(v.Items))}
+	le = &liveExam{exam: e, v: v, views: make(map[int64]json.RawMessage, len(v.Items)), instructions: renderAll(v.Test.Instructions)}
 	marking := map[int64]*Marking{}
 	for i, sec := range v.Test.Sections {
 		for _, q := range sec.Questions {
@@ -159,7 +167,17 @@ func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
 		}
 	}
 	for id, it := range v.Items {
-		b, err := json.Marshal(candidateView(it, marking[id]))
+		view := candidateView(it, marking[id])
+		for l, t := range view.Text {
+			t.Stem = d.signMedia(examID, t.Stem)
+			for _, m := range []map[string]string{t.Choices, t.Left, t.Right} {
+				for k, h := range m {
+					m[k] = d.signMedia(examID, h)
+				}
+			}
+			view.Text[l] = t
+		}
+		b, err := json.Marshal(view)
 		if err != nil {
 			return nil, errs.Wrap("assess: exam", err)
 		}
@@ -234,6 +252,11 @@ type ExamSession struct {
 	StartsAt   time.Time `json:"starts_at,omitzero"`
 	EntryUntil time.Time `json:"entry_until,omitzero"`
 	EndsAt     time.Time `json:"ends_at,omitzero"`
+	// Languages, Duration (seconds) and Instructions (per language, safe
+	// HTML) are the paper's, for the instructions page before the start.
+	Languages    []string          `json:"languages"`
+	Duration     int               `json:"duration"`
+	Instructions map[string]string `json:"instructions,omitempty"`
 	// Status is not_started, in_progress or submitted.
 	Status     string     `json:"status"`
 	Deadline   *time.Time `json:"deadline,omitempty"`
@@ -348,6 +371,7 @@ func (d *Delivery) SignIn(ctx context.Context, roll, code string) (*ExamSession,
 	now := d.now()
 	s := c.session(now)
 	s.ExamTitle = le.exam.Title
+	s.Languages, s.Duration, s.Instructions = le.v.Test.Languages, le.v.Test.Duration, le.instructions
 	s.Ticket = sealTicket(d.key, Ticket{Candidate: c.id, Exam: c.exam, Attempt: c.attempt, Expires: c.ticketExpiry(now)})
 	return &s, nil
 }
@@ -412,15 +436,24 @@ func (d *Delivery) Start(ctx context.Context, ticket string) (*Started, error) {
 		}
 		deadline = deadline.Truncate(time.Second)
 		seed := PaperSeed(le.exam.secret, c.id)
+		// The insert joins the saves' group commit: at the start surge,
+		// thousands of starts share each commit.
 		var id int64
-		err = d.db.QueryRowWrite(ctx, `INSERT INTO attempts (authority_id, test_id, test_version, exam_id, candidate_id, seed, device, started_at, deadline)
-			VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) ON CONFLICT (candidate_id) DO NOTHING RETURNING id`,
-			le.exam.AuthorityID, le.exam.TestID, le.exam.TestVersion, le.exam.ID, c.id, hex.EncodeToString(seed[:]), now, deadline).Scan(&id)
-		if errors.Is(err, database.ErrNoRows) {
-			continue // another device started it a moment ago: resume that
-		}
+		_, err = d.saver.save(ctx, &saveReq{exec: func(ctx context.Context, tx *database.Tx) error {
+			id = 0
+			err := tx.QueryRow(ctx, `INSERT INTO attempts (authority_id, test_id, test_version, exam_id, candidate_id, seed, device, started_at, deadline)
+				VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) ON CONFLICT (candidate_id) DO NOTHING RETURNING id`,
+				le.exam.AuthorityID, le.exam.TestID, le.exam.TestVersion, le.exam.ID, c.id, hex.EncodeToString(seed[:]), now, deadline).Scan(&id)
+			if errors.Is(err, database.ErrNoRows) {
+				return nil // another device started it a moment ago
+			}
+			return errs.Wrap(op, err)
+		}})
 		if err != nil {
-			return nil, errs.Wrap(op, err)
+			return nil, err
+		}
+		if id == 0 {
+			continue // resume the attempt the other device started
 		}
 		tk := Ticket{Candidate: c.id, Exam: c.exam, Attempt: id, Device: 1, Expires: c.ticketExpiry(now)}
 		return &Started{Ticket: sealTicket(d.key, tk), Device: 1, Deadline: deadline, ServerTime: now}, nil
@@ -438,12 +471,15 @@ func (d *Delivery) resume(ctx context.Context, c *candidateRow, now time.Time) (
 	}
 	var device int32
 	var deadline time.Time
-	err := d.db.QueryRowWrite(ctx, `UPDATE attempts SET device = device + 1 WHERE id = $1 AND submitted_at IS NULL RETURNING device, deadline`, c.attempt).Scan(&device, &deadline)
-	if errors.Is(err, database.ErrNoRows) {
-		return nil, &errs.Error{Kind: errs.Conflict, Op: op, Code: CodeSubmitted, Message: "you have submitted this exam"}
-	}
+	_, err := d.saver.save(ctx, &saveReq{attempt: c.attempt, exec: func(ctx context.Context, tx *database.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE attempts SET device = device + 1 WHERE id = $1 AND submitted_at IS NULL RETURNING device, deadline`, c.attempt).Scan(&device, &deadline)
+		if errors.Is(err, database.ErrNoRows) {
+			return &errs.Error{Kind: errs.Conflict, Op: op, Code: CodeSubmitted, Message: "you have submitted this exam"}
+		}
+		return errs.Wrap(op, err)
+	}})
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return nil, err
 	}
 	tk := Ticket{Candidate: c.id, Exam: c.exam, Attempt: c.attempt, Device: device, Expires: c.ticketExpiry(now)}
 	return &Started{Ticket: sealTicket(d.key, tk), Device: device, Deadline: deadline.UTC(), ServerTime: now, Resumed: true}, nil
@@ -452,8 +488,9 @@ func (d *Delivery) resume(ctx context.Context, c *candidateRow, now time.Time) (
 // PaperView is a candidate's paper: the test's sections and this
 // candidate's questions in order, in every language of the test.
 type PaperView struct {
-	Title        string            `json:"title"`
-	Languages    []string          `json:"languages"`
+	Title     string   `json:"title"`
+	Languages []string `json:"languages"`
+	// Instructions are per language, as safe HTML.
 	Instructions map[string]string `json:"instructions,omitempty"`
 	Navigation   Navigation        `json:"navigation"`
 	Calculator   bool              `json:"calculator,omitempty"`
@@ -485,7 +522,7 @@ func (d *Delivery) Paper(ctx context.Context, ticket string) (*PaperView, error)
 	}
 	test := &le.v.Test
 	p := le.v.Paper(PaperSeed(le.exam.secret, t.Candidate))
-	out := &PaperView{Title: le.exam.Title, Languages: test.Languages, Instructions: test.Instructions, Navigation: test.Navigation,
+	out := &PaperView{Title: le.exam.Title, Languages: test.Languages, Instructions: le.instructions, Navigation: test.Navigation,
 		Calculator: test.Calculator, Duration: test.Duration, Slots: p.Slots, Items: make([]json.RawMessage, len(p.Slots))}
 	for _, s := range test.Sections {
 		out.Sections = append(out.Sections, SectionView{ID: s.ID, Title: s.Title, Attempt: s.Attempt, Duration: s.Duration})
@@ -717,4 +754,40 @@ func (d *Delivery) AutoSubmit(ctx context.Context) (int64, error) {
 		d.log.InfoContext(ctx, "attempts auto-submitted at their deadline", "count", n)
 	}
 	return n, nil
+}
+
+// Item images are not public: staff see them as members of their
+// authority. Candidates have no session, and an <img> cannot send their
+// ticket, so the images of a paper are given URLs signed for the exam:
+// only someone who was shown the paper has them.
+var mediaSrc = regexp.MustCompile(`src="/media/([A-Za-z0-9_-]{1,32})/([a-f0-9]{64}\.[a-z]{3,4})"`)
+
+func (d *Delivery) mediaSig(exam int64, code, name string) string {
+	m := hmac.New(sha256.New, d.key)
+	fmt.Fprintf(m, "vidya exam media\x00%d\x00%s\x00%s", exam, code, name)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// signMedia gives every item image in html a URL signed for the exam.
+func (d *Delivery) signMedia(exam int64, html string) string {
+	if !strings.Contains(html, `src="/media/`) {
+		return html
+	}
+	return mediaSrc.ReplaceAllStringFunc(html, func(m string) string {
+		p := mediaSrc.FindStringSubmatch(m)
+		return fmt.Sprintf(`src="/media/%s/%s?exam=%d&amp;sig=%s"`, p[1], p[2], exam, d.mediaSig(exam, p[1], p[2]))
+	})
+}
+
+// Media opens an image of an exam's paper for a candidate, given the URL
+// signed for the exam.
+func (d *Delivery) Media(ctx context.Context, code, name string, exam int64, sig string) (io.ReadCloser, blob.Info, error) {
+	if !hmac.Equal([]byte(sig), []byte(d.mediaSig(exam, code, name))) {
+		return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+	}
+	le, err := d.live(ctx, exam)
+	if err != nil {
+		return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+	}
+	return d.bank.mediaOf(ctx, le.exam.AuthorityID, name)
 }

@@ -38,7 +38,7 @@ type examDay struct {
 	d     *assess.Delivery
 }
 
-func newExamDay(t *testing.T, db *database.DB) *examDay {
+func newExamDay(t testing.TB, db *database.DB) *examDay {
 	t.Helper()
 	ctx := context.Background()
 	w := newWorld(t, db)
@@ -78,7 +78,7 @@ func newExamDay(t *testing.T, db *database.DB) *examDay {
 	return x
 }
 
-func (x *examDay) signIn(t *testing.T, roll string) *assess.ExamSession {
+func (x *examDay) signIn(t testing.TB, roll string) *assess.ExamSession {
 	t.Helper()
 	s, err := x.d.SignIn(context.Background(), roll, x.codes[roll])
 	if err != nil {
@@ -275,6 +275,33 @@ func TestExamDay(t *testing.T) {
 			if n := x.count(t, `SELECT COUNT(*) FROM responses r JOIN attempts a ON a.id = r.attempt_id JOIN candidates c ON c.id = a.candidate_id
 				WHERE c.roll_no <> 'R1' AND c.roll_no <> 'R2' AND r.seq = 10 AND r.response LIKE '%"A"%'`); n != 100 {
 				t.Fatalf("%d answers at seq 10", n)
+			}
+		})
+
+		t.Run("a proctor extends one candidate's time, with a reason", func(t *testing.T) {
+			admin := x.approverAsAdmin(t)
+			_, err := x.bank.ExtendTime(ctx, admin, "HKCL", x.exam.ID, "R1", 5, "")
+			wantKind(t, err, errs.Invalid)
+			_, err = x.bank.ExtendTime(ctx, x.author, "HKCL", x.exam.ID, "R1", 5, "power cut in lab 3")
+			wantKind(t, err, errs.Forbidden)
+			ext, err := x.bank.ExtendTime(ctx, admin, "HKCL", x.exam.ID, "R1", 5, "power cut in lab 3")
+			if err != nil || ext.Deadline == nil || !ext.Deadline.Equal(st.Deadline.Add(5*time.Minute)) {
+				t.Fatalf("%+v, %v", ext, err)
+			}
+			ext, err = x.bank.ExtendTime(ctx, admin, "HKCL", x.exam.ID, "R1", 2, "second cut, same lab")
+			if err != nil || !ext.Deadline.Equal(st.Deadline.Add(7*time.Minute)) || ext.ExtraTime != 420 {
+				t.Fatalf("%+v, %v", ext, err)
+			}
+			state, err := x.d.State(ctx, st.Ticket)
+			if err != nil || !state.Deadline.Equal(st.Deadline.Add(7*time.Minute)) {
+				t.Fatalf("state %+v, %v", state, err)
+			}
+			if n := x.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'exam.time.extend' AND details LIKE '%power cut in lab 3%'`); n != 1 {
+				t.Fatalf("%d audit entries", n)
+			}
+			// Back to the original deadline for the tests that follow.
+			if _, err := db.Exec(context.Background(), `UPDATE attempts SET deadline = $1 WHERE id IN (SELECT a.id FROM attempts a JOIN candidates c ON c.id = a.candidate_id WHERE c.roll_no = 'R1')`, st.Deadline); err != nil {
+				t.Fatal(err)
 			}
 		})
 

@@ -16,7 +16,7 @@ import (
 
 // publishedExam makes a one-hour exam of two published items in HKCL and
 // publishes it.
-func (w *world) publishedExam(t *testing.T) *assess.TestVersion {
+func (w *world) publishedExam(t testing.TB) *assess.TestVersion {
 	t.Helper()
 	ctx := context.Background()
 	a := w.published(t, sample("What is 2 + 2?"))

@@ -41,6 +41,9 @@ type ItemScore struct {
 	Answered bool    `json:"answered,omitempty"`
 	Correct  bool    `json:"correct,omitempty"`
 	Manual   bool    `json:"manual,omitempty"` // waits for a marker
+	// Choice is the option chosen on a single-choice or true/false item,
+	// for distractor analysis.
+	Choice string `json:"choice,omitempty"`
 	// Ignored is set on answers beyond a section's "attempt any n": only
 	// the first n answered, in paper order, count.
 	Ignored bool `json:"ignored,omitempty"`
@@ -126,7 +129,11 @@ func (le *liveExam) grade(p Paper, answers map[int64]*Response) (*AttemptResult,
 		}
 		maxima[slot.Section] = append(maxima[slot.Section], sc.Max())
 		is := ItemScore{ItemID: slot.ItemID}
-		r := sc.Score(answers[slot.ItemID])
+		ans := answers[slot.ItemID]
+		r := sc.Score(ans)
+		if t := le.v.Items[slot.ItemID].Type; (t == SingleChoice || t == TrueFalse) && ans != nil && len(ans.Choices) == 1 {
+			is.Choice = ans.Choices[0]
+		}
 		is.Score, is.Answered, is.Correct, is.Manual = r.Score, r.Answered, r.Correct, r.Manual
 		if limit := test.Sections[slot.Section].Attempt; limit > 0 && r.Answered {
 			if counted[slot.Section] >= limit {
@@ -275,21 +282,22 @@ func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
 			// One statement per hundred attempts.
 			var q strings.Builder
 			args := make([]any, 0, 4*(end-start)+1)
-			args = append(args, now)
+			ph := placeholders(tx.Dialect())
 			q.WriteString(`WITH v(id, score, result, pending) AS (VALUES `)
 			for i := start; i < end; i++ {
 				if i > start {
 					q.WriteByte(',')
 				}
 				n := len(args)
-				if d.db.Dialect() == database.Postgres {
-					fmt.Fprintf(&q, "($%d::bigint,$%d::double precision,$%d::text,$%d::integer)", n+1, n+2, n+3, n+4)
+				if tx.Dialect() == database.Postgres {
+					fmt.Fprintf(&q, "(%s::bigint,%s::double precision,%s::text,%s::integer)", ph(n+1), ph(n+2), ph(n+3), ph(n+4))
 				} else {
-					fmt.Fprintf(&q, "($%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4)
+					fmt.Fprintf(&q, "(%s,%s,%s,%s)", ph(n+1), ph(n+2), ph(n+3), ph(n+4))
 				}
 				args = append(args, out[i].id, out[i].score, out[i].result, out[i].pending)
 			}
-			q.WriteString(`) UPDATE attempts SET score = v.score, result = v.result, pending = v.pending, graded_at = $1 FROM v WHERE attempts.id = v.id AND attempts.graded_at IS NULL`)
+			args = append(args, now)
+			q.WriteString(`) UPDATE attempts SET score = v.score, result = v.result, pending = v.pending, graded_at = ` + ph(len(args)) + ` FROM v WHERE attempts.id = v.id AND attempts.graded_at IS NULL`)
 			if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 				return errs.Wrap(op, err)
 			}

@@ -88,6 +88,19 @@ func (s *Service) Media(ctx context.Context, p *identity.Principal, code, name s
 	return s.files.Get(ctx, fmt.Sprintf("authorities/%d/media/%s", a.ID, name), nil)
 }
 
+// mediaOf opens one of an authority's images, for callers that have
+// checked the right to see it some other way (a candidate's signed URL).
+func (s *Service) mediaOf(ctx context.Context, authorityID int64, name string) (io.ReadCloser, blob.Info, error) {
+	if !mediaName.MatchString(name) || s.files == nil {
+		return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+	}
+	rc, info, err := s.files.Get(ctx, fmt.Sprintf("authorities/%d/media/%s", authorityID, name), nil)
+	if err != nil {
+		return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+	}
+	return rc, info, nil
+}
+
 // MediaImporter returns a function that stores the images an import file
 // carries (QTI packages) for the authority and gives the URL to put in the
 // items' Markdown. Authors and administrators.

@@ -1,9 +1,12 @@
 package assess
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +46,10 @@ type saveReq struct {
 	arrived time.Time
 	rows    []saveRow
 	submit  bool
+	// exec, if set, is other work to do in the group's transaction (a
+	// start or resume), instead of saving: its error is the request's.
+	// It must leave the transaction usable when it returns a domain error.
+	exec func(ctx context.Context, tx *database.Tx) error
 
 	res  SaveResult
 	err  error
@@ -136,8 +143,12 @@ func (s *saver) commitBatch(batch []*saveReq) {
 	}
 	for _, r := range batch {
 		if r.err != nil && errs.KindOf(r.err) == errs.Internal {
-			s.log.Error("saving answers failed", "attempt", r.attempt, "err", r.err)
-			r.err = errs.E(errs.Unavailable, "assess: save", "your answers could not be saved just now; they are kept on your device and will be sent again")
+			s.log.Error("exam write failed", "attempt", r.attempt, "err", r.err)
+			if r.exec != nil {
+				r.err = errs.E(errs.Unavailable, "assess: start", "the server could not start your exam just now; try again in a moment")
+			} else {
+				r.err = errs.E(errs.Unavailable, "assess: save", "your answers could not be saved just now; they are kept on your device and will be sent again")
+			}
 		}
 		close(r.done)
 	}
@@ -157,6 +168,21 @@ func (s *saver) commit(batch []*saveReq) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return s.db.InTx(ctx, func(tx *database.Tx) error {
+		var saves []*saveReq
+		for _, r := range batch {
+			if r.exec == nil {
+				saves = append(saves, r)
+				continue
+			}
+			r.err = r.exec(ctx, tx)
+			if r.err != nil && errs.KindOf(r.err) == errs.Internal {
+				return r.err // the transaction may be broken: fail the group
+			}
+		}
+		batch = saves
+		if len(batch) == 0 {
+			return nil
+		}
 		states, err := readStates(ctx, tx, batch)
 		if err != nil {
 			return err
@@ -207,6 +233,24 @@ func (s *saver) commit(batch []*saveReq) error {
 				owners = append(owners, r)
 			}
 		}
+		// The same order in every transaction: concurrent writers on
+		// PostgreSQL then wait for each other's row locks but never
+		// deadlock.
+		order := make([]int, len(rows))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int {
+			if c := cmp.Compare(owners[a].attempt, owners[b].attempt); c != 0 {
+				return c
+			}
+			return cmp.Compare(rows[a].item, rows[b].item)
+		})
+		sortedRows, sortedOwners := make([]saveRow, len(rows)), make([]*saveReq, len(rows))
+		for i, j := range order {
+			sortedRows[i], sortedOwners[i] = rows[j], owners[j]
+		}
+		rows, owners = sortedRows, sortedOwners
 		applied, err := upsertResponses(ctx, tx, rows, owners)
 		if err != nil {
 			return err
@@ -233,11 +277,12 @@ func readStates(ctx context.Context, tx *database.Tx, batch []*saveReq) (map[int
 	}
 	var q strings.Builder
 	q.WriteString(`SELECT id, device, deadline, submitted_at IS NOT NULL FROM attempts WHERE id IN (`)
+	ph := placeholders(tx.Dialect())
 	for i := range ids {
 		if i > 0 {
 			q.WriteByte(',')
 		}
-		fmt.Fprintf(&q, "$%d", i+1)
+		q.WriteString(ph(i + 1))
 	}
 	q.WriteByte(')')
 	rows, err := tx.Query(ctx, q.String(), ids...)
@@ -257,6 +302,17 @@ func readStates(ctx context.Context, tx *database.Tx, batch []*saveReq) (map[int
 	return out, errs.Wrap("assess: save", rows.Err())
 }
 
+// placeholders returns how to write the nth parameter of a statement whose
+// parameters appear in order: $n on PostgreSQL, ? on SQLite, which looks
+// $n up by name, a cost that grows with the number of parameters and
+// dominated multi-row statements.
+func placeholders(d database.Dialect) func(n int) string {
+	if d == database.SQLite {
+		return func(int) string { return "?" }
+	}
+	return func(n int) string { return "$" + strconv.Itoa(n) }
+}
+
 // upsertChunk is how many answers go in one statement: 6 parameters each,
 // well under SQLite's and PostgreSQL's limits.
 const upsertChunk = 500
@@ -271,12 +327,20 @@ func upsertResponses(ctx context.Context, tx *database.Tx, rows []saveRow, owner
 		var q strings.Builder
 		q.WriteString(`INSERT INTO responses (attempt_id, item_id, seq, response, marked, saved_at) VALUES `)
 		args := make([]any, 0, 6*(end-start))
+		ph := placeholders(tx.Dialect())
 		for i := start; i < end; i++ {
 			if i > start {
 				q.WriteByte(',')
 			}
 			n := len(args)
-			fmt.Fprintf(&q, "($%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6)
+			q.WriteByte('(')
+			for k := 1; k <= 6; k++ {
+				if k > 1 {
+					q.WriteByte(',')
+				}
+				q.WriteString(ph(n + k))
+			}
+			q.WriteByte(')')
 			args = append(args, owners[i].attempt, rows[i].item, rows[i].seq, rows[i].response, rows[i].marked, now)
 		}
 		q.WriteString(` ON CONFLICT (attempt_id, item_id) DO UPDATE SET seq = excluded.seq, response = excluded.response, marked = excluded.marked, saved_at = excluded.saved_at

@@ -13,7 +13,7 @@ import (
 
 // published adds an item to HKCL's bank and takes it through review to
 // published.
-func (w *world) published(t *testing.T, it *assess.Item) *assess.Item {
+func (w *world) published(t testing.TB, it *assess.Item) *assess.Item {
 	t.Helper()
 	ctx := context.Background()
 	c, err := w.bank.CreateItem(ctx, w.author, "HKCL", it)

@@ -57,6 +57,11 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /a/{code}/items/{id}/status", w.setItemStatus)
 	mux.HandleFunc("POST /a/{code}/imports/{token}", w.commitImport)
 
+	// The candidate's exam runner: a shell driven by the exam-day API.
+	mux.HandleFunc("GET /exam", w.examRedirect)
+	mux.HandleFunc("GET /exam/{$}", w.examRunner)
+	mux.HandleFunc("GET /exam/sw.js", w.examServiceWorker)
+
 	mux.HandleFunc("GET /admin/authorities", w.authorities)
 	mux.HandleFunc("POST /admin/authorities", w.createAuthority)
 	mux.HandleFunc("GET /admin/audit", w.platformAudit)

@@ -56,6 +56,7 @@ var pageNames = []string{
 	"home", "signin", "signup", "forgot", "reset", "account", "token_created",
 	"authority", "members", "member", "audit", "authorities", "outbox", "error",
 	"items", "item", "item_edit", "item_import", "item_images", "topics",
+	"exam",
 }
 
 // New parses the embedded templates and catalogues and indexes the static

@@ -268,6 +268,14 @@ func (tx *Tx) PGX() pgx.Tx { return tx.pg }
 // SQL returns the database/sql transaction on SQLite, else nil.
 func (tx *Tx) SQL() *sql.Tx { return tx.sql }
 
+// Dialect reports the engine the transaction runs on.
+func (tx *Tx) Dialect() Dialect {
+	if tx.pg != nil {
+		return Postgres
+	}
+	return SQLite
+}
+
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	if tx.pg != nil {

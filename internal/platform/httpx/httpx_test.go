@@ -1,6 +1,7 @@
 package httpx_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -104,6 +105,24 @@ func TestObserve(t *testing.T) {
 		w := serve(h, httptest.NewRequest("GET", "/x", nil))
 		if w.Code != 500 || strings.Contains(w.Body.String(), "secret") || w.Header().Get("Content-Type") != "application/problem+json" {
 			t.Fatalf("%d %s", w.Code, w.Body.String())
+		}
+	})
+	t.Run("quiet routes log only failures and slow requests", func(t *testing.T) {
+		var logged bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&logged, nil))
+		status := 200
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) })
+		routeOf := func(r *http.Request) string { return r.Method + " " + r.URL.Path }
+		obs := httpx.ObserveQuiet(log, httpx.NewMetrics(prometheus.NewRegistry()), false, routeOf, map[string]bool{"POST /save": true}, h)
+		obs.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/save", nil))
+		if logged.Len() != 0 {
+			t.Fatalf("a quiet success was logged: %s", logged.String())
+		}
+		obs.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/other", nil))
+		status = 409
+		obs.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/save", nil))
+		if n := strings.Count(logged.String(), `"msg":"request"`); n != 2 || !strings.Contains(logged.String(), `"status":409`) {
+			t.Fatalf("want the other route and the failure logged, got %s", logged.String())
 		}
 	})
 	t.Run("security headers are set", func(t *testing.T) {
