@@ -77,6 +77,11 @@ func (a *API) deliveryRoutes() []route {
 				}
 				return d.Save(r.Context(), examTicket(r), in.Answers)
 			}},
+		{method: "GET", path: "/api/v1/exam/result", summary: "The candidate's result and response sheet (answers beside the key), once results are published", access: candidate,
+			out: assess.CandidateResult{},
+			handle: func(w http.ResponseWriter, r *http.Request, _ *identity.Principal) (any, error) {
+				return d.Result(r.Context(), examTicket(r))
+			}},
 		{method: "POST", path: "/api/v1/exam/submit", summary: "Submit the attempt with the answers saved so far", access: candidate,
 			out: assess.AttemptState{},
 			handle: func(w http.ResponseWriter, r *http.Request, _ *identity.Principal) (any, error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vidya-edu/vidya/internal/assess"
+	"github.com/vidya-edu/vidya/internal/assess/analysis"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
@@ -46,6 +47,10 @@ type (
 	ExtendTime struct {
 		Minutes int    `json:"minutes"`
 		Reason  string `json:"reason"`
+	}
+	// PublishRequest shows or hides an exam's results.
+	PublishRequest struct {
+		Publish bool `json:"publish"`
 	}
 	// CodeRequest names the candidates to issue access codes to; none
 	// means everyone who has none yet.
@@ -238,6 +243,87 @@ func (a *API) examRoutes() []route {
 					return nil, err
 				}
 				return bank.ExtendTime(r.Context(), p, r.PathValue("code"), eid, r.PathValue("roll"), in.Minutes, in.Reason)
+			}},
+		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/results/compute",
+			summary: "Rank the graded attempts (percentiles within shifts, the merit list across shifts) and analyse the items; replaces earlier results (administrators)",
+			access:  signedIn, out: assess.ResultsSummary{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				return bank.ComputeResults(r.Context(), p, r.PathValue("code"), eid)
+			}},
+		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/results/publish", summary: "Show the computed results to candidates, or hide them (administrators)",
+			access: signedIn, in: (*PublishRequest)(nil),
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				var in PublishRequest
+				if err := httpx.Decode(w, r, &in, 0); err != nil {
+					return nil, err
+				}
+				return nil, bank.PublishResults(r.Context(), p, r.PathValue("code"), eid, in.Publish)
+			}},
+		{method: "GET", path: "/api/v1/authorities/{code}/exams/{id}/results", summary: "The merit list, in rank order", access: signedIn,
+			out: List[assess.ExamResult]{}, query: []param{{"after", "the last rank of the previous page"}, {"limit", "page size, 1–200 (default 50)"}},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				pg, err := page(r)
+				if err != nil {
+					return nil, err
+				}
+				after := 0
+				if pg.After != "" {
+					if after, err = strconv.Atoi(pg.After); err != nil || after < 0 {
+						return nil, &errs.Error{Kind: errs.Invalid, Op: "api", Message: "the query is not valid", Fields: map[string]string{"after": "must be a rank"}}
+					}
+				}
+				rs, err := bank.Results(r.Context(), p, r.PathValue("code"), eid, after, pg.Limit)
+				next := ""
+				if err == nil && len(rs) > 0 && len(rs) == (identity.Page{Limit: pg.Limit}).Size() {
+					next = strconv.Itoa(rs[len(rs)-1].Rank)
+				}
+				return listOf(rs, next), err
+			}},
+		{method: "GET", path: "/api/v1/authorities/{code}/exams/{id}/analysis", summary: "Item analysis and test statistics of the computed results", access: signedIn,
+			out: analysis.ItemReport{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				return bank.Analysis(r.Context(), p, r.PathValue("code"), eid)
+			}},
+		{method: "GET", path: "/api/v1/authorities/{code}/exams/{id}/analysis/histogram.svg", summary: "The score distribution as an accessible SVG chart", access: signedIn,
+			produces: []string{"image/svg+xml"}, query: []param{{"lang", "language of the labels (en or hi)"}},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				rep, err := bank.Analysis(r.Context(), p, r.PathValue("code"), eid)
+				if err != nil {
+					return nil, err
+				}
+				o := analysis.SVGOptions{Title: "Score distribution", Desc: "Number of candidates by score.", XLabel: "Score", YLabel: "Candidates"}
+				if r.URL.Query().Get("lang") == "hi" {
+					o = analysis.SVGOptions{Title: "अंकों का वितरण", Desc: "अंकों के अनुसार अभ्यर्थियों की संख्या।", XLabel: "अंक", YLabel: "अभ्यर्थी"}
+				}
+				var b bytes.Buffer
+				if err := analysis.WriteHistogramSVG(&b, rep.Test.Histogram, o); err != nil {
+					return nil, err
+				}
+				w.Header().Set("Content-Type", "image/svg+xml")
+				w.Header().Set("Cache-Control", "private, no-cache")
+				w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+				_, _ = w.Write(b.Bytes())
+				return nil, nil
 			}},
 		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/codes",
 			summary: "Issue access codes, as CSV for admit cards (roll_no, name, shift, access_code): to the candidates named, replacing their codes, or to everyone who has none yet (administrators). The codes are shown this once",

@@ -148,6 +148,8 @@ func sampleBody(op docOp) any {
 		return map[string]any{"candidates": []any{map[string]any{"roll_no": "X1", "name": "Intruder"}}}
 	case "POST /api/v1/authorities/{code}/exams/{id}/candidates/{roll}/extend":
 		return map[string]any{"minutes": 10, "reason": "an intruder's reason"}
+	case "POST /api/v1/authorities/{code}/exams/{id}/results/publish":
+		return map[string]any{"publish": true}
 	case "POST /api/v1/authorities/{code}/exams/{id}/codes":
 		return map[string]any{}
 	case "POST /api/v1/exam/signin":
@@ -208,6 +210,7 @@ var unscopedRoutes = map[string]string{
 	"GET /api/v1/exam/state":                   "exam ticket",
 	"POST /api/v1/exam/answers":                "exam ticket",
 	"POST /api/v1/exam/submit":                 "exam ticket",
+	"GET /api/v1/exam/result":                  "exam ticket",
 }
 
 // TestNoRouteLetsOneAuthorityReachAnother walks every documented API route

@@ -261,5 +261,35 @@ func TestExamDayOverHTTP(t *testing.T) {
 		if st, b, _ := c.call("POST", "/api/v1/exam/answers", answers, nil); st != 409 || !strings.Contains(string(b), "problems/attempt-submitted") {
 			t.Fatalf("save after submit: %d %s", st, b)
 		}
+
+		t.Run("results: computed, charted, published, seen by the candidate", func(t *testing.T) {
+			ctx := context.Background()
+			if st, _, _ := c.call("GET", "/api/v1/exam/result", nil, nil); st != 409 {
+				t.Fatalf("result before publication: %d", st)
+			}
+			if n, err := sys.delivery.GradeSubmitted(ctx, 100); err != nil || n != 1 {
+				t.Fatalf("graded %d, %v", n, err)
+			}
+			if _, err := sys.identity.EnsureUser(ctx, "test", identity.NewUser{Email: "boss@exm.test", Name: "Boss", Password: "long-enough-pass", Roles: []identity.Role{identity.RoleAdmin}}, false, "EXM"); err != nil {
+				t.Fatal(err)
+			}
+			admin := newClient(t, srv)
+			admin.signIn("boss@exm.test", "long-enough-pass")
+			base := fmt.Sprintf("/api/v1/authorities/EXM/exams/%d", x.exam.ID)
+			if r := admin.do("POST", base+"/results/compute", nil); r.status != 200 || !strings.Contains(string(r.body), `"attempts":1`) {
+				t.Fatalf("compute: %d %s", r.status, r.body)
+			}
+			r := admin.do("GET", base+"/analysis/histogram.svg?lang=hi", nil)
+			if r.status != 200 || r.header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(r.body), "अंकों का वितरण") || !strings.Contains(string(r.body), `role="img"`) {
+				t.Fatalf("chart: %d %s %.300s", r.status, r.header.Get("Content-Type"), r.body)
+			}
+			if r := admin.do("POST", base+"/results/publish", map[string]any{"publish": true}); r.status != 204 {
+				t.Fatalf("publish: %d %s", r.status, r.body)
+			}
+			var res assess.CandidateResult
+			if st, b, err := c.call("GET", "/api/v1/exam/result", nil, &res); err != nil || st != 200 || res.Percentile != "100.0000000" || len(res.Sheet) != 2 {
+				t.Fatalf("result: %d %s %v", st, b, err)
+			}
+		})
 	})
 }

@@ -386,5 +386,59 @@ func TestExamDay(t *testing.T) {
 				t.Fatalf("result %+v", r)
 			}
 		})
+
+		t.Run("results are ranked, then published to candidates", func(t *testing.T) {
+			admin := x.approverAsAdmin(t)
+			sess := x.signIn(t, "R2")
+			started, err := x.d.Start(ctx, sess.Ticket)
+			wantCode(t, err, assess.CodeSubmitted)
+			_ = started
+			// R2's ticket from sign-in carries the attempt: results need no start.
+			_, err = x.d.Result(ctx, sess.Ticket)
+			wantCode(t, err, assess.CodeNotPublished)
+			err = x.bank.PublishResults(ctx, admin, "HKCL", x.exam.ID, true)
+			wantKind(t, err, errs.Conflict) // nothing computed yet
+			_, err = x.bank.ComputeResults(ctx, x.grader, "HKCL", x.exam.ID)
+			wantKind(t, err, errs.Forbidden)
+
+			sum, err := x.bank.ComputeResults(ctx, admin, "HKCL", x.exam.ID)
+			if err != nil || sum.Attempts != 52 || len(sum.Shifts) != 1 || sum.Test.Max != 4 {
+				t.Fatalf("%+v, %v", sum, err)
+			}
+			list, err := x.bank.Results(ctx, x.grader, "HKCL", x.exam.ID, 0, 3)
+			if err != nil || len(list) != 3 {
+				t.Fatalf("%+v, %v", list, err)
+			}
+			// R2 alone scored 4: rank 1, percentile 100; the 51 others
+			// scored −2: rank 2, percentile 100 × 51/52.
+			if list[0].RollNo != "R2" || list[0].Rank != 1 || list[0].Percentile != "100.0000000" || list[1].Rank != 2 || list[1].Percentile != "98.0769231" {
+				t.Fatalf("merit list %+v", list)
+			}
+			_, err = x.d.Result(ctx, sess.Ticket)
+			wantCode(t, err, assess.CodeNotPublished)
+			if err := x.bank.PublishResults(ctx, admin, "HKCL", x.exam.ID, true); err != nil {
+				t.Fatal(err)
+			}
+			res, err := x.d.Result(ctx, sess.Ticket)
+			if err != nil || res.Score != 4 || res.Percentile != "100.0000000" || res.OverallRank != 1 || len(res.Sheet) != 2 {
+				t.Fatalf("%+v, %v", res, err)
+			}
+			for _, e := range res.Sheet {
+				if len(e.Key.Choices) != 1 || e.Key.Choices[0] != "B" || e.Solution["en"] == "" {
+					t.Fatalf("sheet entry %+v lacks the key or solution", e)
+				}
+			}
+			an, err := x.bank.Analysis(ctx, x.grader, "HKCL", x.exam.ID)
+			if err != nil || len(an.Items) != 2 || an.Test.N != 52 {
+				t.Fatalf("analysis %+v, %v", an, err)
+			}
+			if err := x.bank.PublishResults(ctx, admin, "HKCL", x.exam.ID, false); err != nil {
+				t.Fatal(err)
+			}
+			_, err = x.d.Result(ctx, sess.Ticket)
+			wantCode(t, err, assess.CodeNotPublished)
+			_, err = x.bank.Results(ctx, x.otherAdmin, "NIOS", x.exam.ID, 0, 0)
+			wantKind(t, err, errs.NotFound)
+		})
 	})
 }

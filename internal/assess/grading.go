@@ -38,6 +38,7 @@ type SectionScore struct {
 type ItemScore struct {
 	ItemID   int64   `json:"item_id"`
 	Score    float64 `json:"score"`
+	Max      float64 `json:"max"` // the most the question could earn on this paper
 	Answered bool    `json:"answered,omitempty"`
 	Correct  bool    `json:"correct,omitempty"`
 	Manual   bool    `json:"manual,omitempty"` // waits for a marker
@@ -128,7 +129,7 @@ func (le *liveExam) grade(p Paper, answers map[int64]*Response) (*AttemptResult,
 			return nil, fmt.Errorf("assess: grade: item %d is not in the version", slot.ItemID)
 		}
 		maxima[slot.Section] = append(maxima[slot.Section], sc.Max())
-		is := ItemScore{ItemID: slot.ItemID}
+		is := ItemScore{ItemID: slot.ItemID, Max: sc.Max()}
 		ans := answers[slot.ItemID]
 		r := sc.Score(ans)
 		if t := le.v.Items[slot.ItemID].Type; (t == SingleChoice || t == TrueFalse) && ans != nil && len(ans.Choices) == 1 {
@@ -137,7 +138,7 @@ func (le *liveExam) grade(p Paper, answers map[int64]*Response) (*AttemptResult,
 		is.Score, is.Answered, is.Correct, is.Manual = r.Score, r.Answered, r.Correct, r.Manual
 		if limit := test.Sections[slot.Section].Attempt; limit > 0 && r.Answered {
 			if counted[slot.Section] >= limit {
-				is = ItemScore{ItemID: slot.ItemID, Answered: true, Ignored: true}
+				is = ItemScore{ItemID: slot.ItemID, Max: is.Max, Answered: true, Ignored: true}
 			}
 			counted[slot.Section]++
 		}

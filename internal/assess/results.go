@@ -1,0 +1,355 @@
+package assess
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vidya-edu/vidya/internal/assess/analysis"
+	"github.com/vidya-edu/vidya/internal/assess/render"
+	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/database"
+	"github.com/vidya-edu/vidya/internal/platform/errs"
+)
+
+// CodeNotPublished is the problem code for a result asked for before the
+// exam's results are published.
+const CodeNotPublished = "results-not-published"
+
+// PublishResults shows the computed results to candidates (publish) or
+// hides them again. Administrators; audited.
+func (s *Service) PublishResults(ctx context.Context, p *identity.Principal, code string, examID int64, publish bool) error {
+	const op = "assess: publish results"
+	a, err := s.authority(ctx, p, code, examAdminRoles)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *database.Tx) error {
+		var state string
+		err := tx.QueryRow(ctx, `SELECT results_state FROM exams WHERE id = $1 AND authority_id = $2`, examID, a.ID).Scan(&state)
+		if errors.Is(err, database.ErrNoRows) {
+			return errs.E(errs.NotFound, op, "no exam %d", examID)
+		}
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		if publish && state != "ready" {
+			return errs.E(errs.Conflict, op, "compute the results before publishing them")
+		}
+		var at any
+		action := "exam.results.unpublish"
+		if publish {
+			at, action = s.now(), "exam.results.publish"
+		}
+		if _, err := tx.Exec(ctx, `UPDATE exams SET results_published_at = $1 WHERE id = $2`, at, examID); err != nil {
+			return errs.Wrap(op, err)
+		}
+		return s.id.Record(ctx, tx, p, a.ID, action, fmt.Sprintf("exam %d", examID), nil)
+	})
+}
+
+// CandidateResult is what a candidate sees once results are published:
+// their scores, standing and response sheet.
+type CandidateResult struct {
+	ExamTitle   string         `json:"exam_title"`
+	Score       float64        `json:"score"`
+	Max         float64        `json:"max"`
+	Sections    []SectionScore `json:"sections"`
+	Shift       string         `json:"shift"`
+	ShiftRank   int            `json:"shift_rank"`
+	Percentile  string         `json:"percentile"` // within the shift, 7 decimals (NTA)
+	OverallRank int            `json:"overall_rank"`
+	// Pending counts answers still waiting for a marker.
+	Pending int          `json:"pending,omitempty"`
+	Sheet   []SheetEntry `json:"sheet"`
+}
+
+// SheetEntry is one question of the response sheet: the candidate's
+// answer beside the key, with the solution.
+type SheetEntry struct {
+	ItemID   int64     `json:"item_id"`
+	Section  string    `json:"section"`
+	Response *Response `json:"response"`
+	Key      Key       `json:"key"`
+	Score    float64   `json:"score"`
+	Correct  bool      `json:"correct,omitempty"`
+	Ignored  bool      `json:"ignored,omitempty"`
+	// Solution is each language's explanation, as safe HTML.
+	Solution map[string]string `json:"solution,omitempty"`
+}
+
+// Result returns the candidate's result and response sheet, once the
+// exam's results are published.
+func (d *Delivery) Result(ctx context.Context, ticket string) (*CandidateResult, error) {
+	const op = "assess: candidate result"
+	t, err := d.ticket(ticket, true)
+	if err != nil {
+		return nil, err
+	}
+	le, err := d.live(ctx, t.Exam)
+	if err != nil {
+		return nil, err
+	}
+	var published *time.Time
+	var text *string
+	out := &CandidateResult{ExamTitle: le.exam.Title}
+	err = d.db.QueryRow(ctx, `SELECT e.results_published_at, a.result, COALESCE(r.shift, ''), COALESCE(r.shift_rank, 0), COALESCE(r.percentile, ''), COALESCE(r.overall_rank, 0)
+		FROM attempts a JOIN exams e ON e.id = a.exam_id LEFT JOIN results r ON r.attempt_id = a.id
+		WHERE a.id = $1 AND a.candidate_id = $2`, t.Attempt, t.Candidate).Scan(&published, &text, &out.Shift, &out.ShiftRank, &out.Percentile, &out.OverallRank)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	if published == nil || text == nil || out.Percentile == "" {
+		return nil, &errs.Error{Kind: errs.Conflict, Op: op, Code: CodeNotPublished, Message: "the results of this exam are not published yet"}
+	}
+	var res AttemptResult
+	if err := json.Unmarshal([]byte(*text), &res); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	out.Score, out.Max, out.Sections, out.Pending = res.Score, res.Max, res.Sections, res.Pending
+	answers := map[int64]*Response{}
+	rows, err := d.db.Query(ctx, `SELECT item_id, response FROM responses WHERE attempt_id = $1`, t.Attempt)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	for rows.Next() {
+		var id int64
+		var r string
+		if err := rows.Scan(&id, &r); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(op, err)
+		}
+		if r != "null" {
+			answers[id] = new(Response)
+			if err := json.Unmarshal([]byte(r), answers[id]); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(op, err)
+			}
+		}
+	}
+	rows.Close()
+	paper := le.v.Paper(PaperSeed(le.exam.secret, t.Candidate))
+	for i, slot := range paper.Slots {
+		it := le.v.Items[slot.ItemID]
+		e := SheetEntry{ItemID: slot.ItemID, Section: le.v.Test.Sections[slot.Section].ID, Response: answers[slot.ItemID], Key: it.Key}
+		if i < len(res.Items) && res.Items[i].ItemID == slot.ItemID {
+			e.Score, e.Correct, e.Ignored = res.Items[i].Score, res.Items[i].Correct, res.Items[i].Ignored
+		}
+		for l, tx := range it.Text {
+			if tx.Explanation != "" {
+				if e.Solution == nil {
+					e.Solution = map[string]string{}
+				}
+				e.Solution[l] = d.signMedia(le.exam.ID, string(render.Markdown(tx.Explanation)))
+			}
+		}
+		out.Sheet = append(out.Sheet, e)
+	}
+	return out, nil
+}
+
+// ResultsSummary says what ComputeResults found.
+type ResultsSummary struct {
+	Attempts int                     `json:"attempts"`
+	Shifts   []analysis.ShiftSummary `json:"shifts"`
+	Test     analysis.TestStats      `json:"test"`
+}
+
+// ComputeResults ranks an exam's attempts once every one is submitted,
+// graded and marked: percentiles within each shift (NTA), the merit list
+// across shifts and the item analysis (see package analysis). Results are
+// stored, replacing earlier ones, but not shown to candidates until
+// PublishResults. Administrators; audited.
+func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, code string, examID int64) (*ResultsSummary, error) {
+	const op = "assess: compute results"
+	a, err := s.authority(ctx, p, code, examAdminRoles)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.loadExam(ctx, s.db, a.ID, examID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.testVersion(ctx, s.db, e.TestID, e.TestVersion)
+	if err != nil {
+		return nil, err
+	}
+	var open, ungraded, pending int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE submitted_at IS NULL), COUNT(*) FILTER (WHERE submitted_at IS NOT NULL AND graded_at IS NULL),
+		COUNT(*) FILTER (WHERE pending > 0) FROM attempts WHERE exam_id = $1`, examID).Scan(&open, &ungraded, &pending); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	switch {
+	case open > 0:
+		return nil, errs.E(errs.Conflict, op, "%d attempts are still in progress; compute results after the last shift ends", open)
+	case ungraded > 0:
+		return nil, errs.E(errs.Conflict, op, "%d submitted attempts are not graded yet (grading runs every 15 seconds); try again shortly", ungraded)
+	case pending > 0:
+		return nil, errs.E(errs.Conflict, op, "%d attempts have answers waiting for a marker", pending)
+	}
+	exam := analysis.Exam{}
+	for _, sec := range v.Test.Sections {
+		exam.Sections = append(exam.Sections, sec.ID)
+	}
+	var attempts []analysis.Attempt
+	var candidates []int64
+	rows, err := s.db.Query(ctx, `SELECT a.id, a.candidate_id, COALESCE(sh.code, ''), a.result FROM attempts a JOIN candidates c ON c.id = a.candidate_id
+		LEFT JOIN shifts sh ON sh.id = c.shift_id WHERE a.exam_id = $1 ORDER BY a.id`, examID)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	for rows.Next() {
+		var id, cand int64
+		var shift, text string
+		if err := rows.Scan(&id, &cand, &shift, &text); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(op, err)
+		}
+		var r AttemptResult
+		if err := json.Unmarshal([]byte(text), &r); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(op, fmt.Errorf("attempt %d: %w", id, err))
+		}
+		at := analysis.Attempt{ID: id, Shift: shift, Score: r.Score, Sections: make([]float64, len(r.Sections)), Items: make([]analysis.Response, len(r.Items))}
+		for i, sec := range r.Sections {
+			at.Sections[i] = sec.Score
+			at.Right += sec.Correct
+			at.Wrong += sec.Wrong
+		}
+		for i, is := range r.Items {
+			// An answer beyond "attempt any n" did not count: not answered.
+			at.Items[i] = analysis.Response{Item: is.ItemID, Score: is.Score, Max: is.Max, Answered: is.Answered && !is.Ignored, Choice: is.Choice}
+		}
+		attempts = append(attempts, at)
+		candidates = append(candidates, cand)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	if len(attempts) == 0 {
+		return nil, errs.E(errs.Conflict, op, "no candidate has sat this exam")
+	}
+	rep, err := analysis.Analyse(exam, attempts)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	candidateOf := make(map[int64]int64, len(attempts))
+	for i, at := range attempts {
+		candidateOf[at.ID] = candidates[i]
+	}
+	doc, err := json.Marshal(rep.Items)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM results WHERE exam_id = $1`, examID); err != nil {
+			return errs.Wrap(op, err)
+		}
+		ph := placeholders(tx.Dialect())
+		res := rep.Ranking.Results
+		for start := 0; start < len(res); start += 500 {
+			end := min(start+500, len(res))
+			var q strings.Builder
+			q.WriteString(`INSERT INTO results (attempt_id, exam_id, candidate_id, shift, score, shift_rank, percentile, overall_rank) VALUES `)
+			args := make([]any, 0, 8*(end-start))
+			for i := start; i < end; i++ {
+				if i > start {
+					q.WriteByte(',')
+				}
+				n := len(args)
+				q.WriteByte('(')
+				for k := 1; k <= 8; k++ {
+					if k > 1 {
+						q.WriteByte(',')
+					}
+					q.WriteString(ph(n + k))
+				}
+				q.WriteByte(')')
+				r := res[i]
+				args = append(args, r.ID, examID, candidateOf[r.ID], r.Shift, r.Score, r.ShiftRank, r.Percentile.String(), r.Rank)
+			}
+			if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+				return errs.Wrap(op, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE exams SET results_state = 'ready', results_computed_at = $1, analysis = $2 WHERE id = $3`, now, string(doc), examID); err != nil {
+			return errs.Wrap(op, err)
+		}
+		return s.id.Record(ctx, tx, p, a.ID, "exam.results.compute", fmt.Sprintf("exam %d", examID), map[string]any{"attempts": len(res)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ResultsSummary{Attempts: len(attempts), Shifts: rep.Ranking.Shifts, Test: rep.Items.Test}, nil
+}
+
+// ExamResult is one line of an exam's merit list, for staff.
+type ExamResult struct {
+	Rank       int     `json:"rank"`
+	RollNo     string  `json:"roll_no"`
+	Name       string  `json:"name"`
+	Shift      string  `json:"shift"`
+	Score      float64 `json:"score"`
+	ShiftRank  int     `json:"shift_rank"`
+	Percentile string  `json:"percentile"`
+}
+
+// Results lists an exam's merit list from rank after+1, limit at a time
+// (default 50, at most 200). Readers of exams.
+func (s *Service) Results(ctx context.Context, p *identity.Principal, code string, examID int64, after, limit int) ([]ExamResult, error) {
+	const op = "assess: results"
+	a, err := s.authority(ctx, p, code, examReadRoles)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.loadExam(ctx, s.db, a.ID, examID); err != nil {
+		return nil, err
+	}
+	n := identity.Page{Limit: limit}.Size()
+	rows, err := s.db.Query(ctx, `SELECT r.overall_rank, c.roll_no, c.name, r.shift, r.score, r.shift_rank, r.percentile FROM results r JOIN candidates c ON c.id = r.candidate_id
+		WHERE r.exam_id = $1 AND r.overall_rank > $2 ORDER BY r.overall_rank, r.attempt_id LIMIT $3`, examID, after, n)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	out := []ExamResult{}
+	for rows.Next() {
+		var r ExamResult
+		if err := rows.Scan(&r.Rank, &r.RollNo, &r.Name, &r.Shift, &r.Score, &r.ShiftRank, &r.Percentile); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		out = append(out, r)
+	}
+	return out, errs.Wrap(op, rows.Err())
+}
+
+// Analysis returns the item analysis and test statistics stored by
+// ComputeResults. Readers of exams.
+func (s *Service) Analysis(ctx context.Context, p *identity.Principal, code string, examID int64) (*analysis.ItemReport, error) {
+	const op = "assess: analysis"
+	a, err := s.authority(ctx, p, code, examReadRoles)
+	if err != nil {
+		return nil, err
+	}
+	var doc *string
+	err = s.db.QueryRow(ctx, `SELECT analysis FROM exams WHERE id = $1 AND authority_id = $2`, examID, a.ID).Scan(&doc)
+	if errors.Is(err, database.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, op, "no exam %d", examID)
+	}
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	if doc == nil {
+		return nil, errs.E(errs.NotFound, op, "the results of exam %d have not been computed", examID)
+	}
+	var rep analysis.ItemReport
+	if err := json.Unmarshal([]byte(*doc), &rep); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	return &rep, nil
+}
