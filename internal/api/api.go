@@ -64,6 +64,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	routes = append(routes, a.examRoutes()...)
 	if a.Delivery != nil {
 		routes = append(routes, a.deliveryRoutes()...)
+		routes = append(routes, a.markingRoutes()...)
 	}
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))

@@ -137,6 +137,25 @@ func (a *API) examRoutes() []route {
 				}
 				return bank.PublishedTest(r.Context(), p, r.PathValue("code"), tid, v)
 			}},
+		{method: "GET", path: "/api/v1/authorities/{code}/mock-tests", summary: "The published mock tests a member (learners included) may practise", access: signedIn,
+			out: List[assess.MockTest]{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				ts, err := bank.MockTests(r.Context(), p, r.PathValue("code"))
+				return listOf(ts, ""), err
+			}},
+		{method: "POST", path: "/api/v1/authorities/{code}/mock-tests/{id}/practise",
+			summary: "Start a practice attempt at a mock test, or resume the one in progress; returns a ticket for the /api/v1/exam routes",
+			access:  signedIn, out: assess.Started{}, status: http.StatusCreated,
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				tid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				if a.Delivery == nil {
+					return nil, errs.E(errs.Unavailable, "api", "practice is not available on this server")
+				}
+				return a.Delivery.Practise(r.Context(), p, r.PathValue("code"), tid)
+			}},
 		{method: "GET", path: "/api/v1/authorities/{code}/exams", summary: "List scheduled exams, newest first", access: signedIn, out: List[assess.ExamInfo]{},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				es, err := bank.ListExams(r.Context(), p, r.PathValue("code"))

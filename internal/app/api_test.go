@@ -152,6 +152,16 @@ func sampleBody(op docOp) any {
 		return map[string]any{"publish": true}
 	case "POST /api/v1/authorities/{code}/exams/{id}/codes":
 		return map[string]any{}
+	case "PUT /api/v1/authorities/{code}/exams/{id}/marking/settings":
+		return map[string]any{"double_marking": true, "tolerance": 1}
+	case "POST /api/v1/authorities/{code}/exams/{id}/marking/scripts/{script}":
+		return map[string]any{"score": 1, "comment": "an intruder's mark"}
+	case "PUT /api/v1/authorities/{code}/exams/{id}/challenges/window":
+		return map[string]any{"opens_at": "2030-01-01T00:00:00Z", "closes_at": "2030-01-02T00:00:00Z"}
+	case "POST /api/v1/authorities/{code}/exams/{id}/challenges/{item}/decision":
+		return map[string]any{"action": "reject"}
+	case "POST /api/v1/exam/challenges":
+		return map[string]any{"item_id": 1, "reason": "an intruder's reason"}
 	case "POST /api/v1/exam/signin":
 		return map[string]any{"roll_no": "X1", "access_code": "AAAA-AAAA-AAAA-AAAA"}
 	case "POST /api/v1/exam/answers":
@@ -211,6 +221,8 @@ var unscopedRoutes = map[string]string{
 	"POST /api/v1/exam/answers":                "exam ticket",
 	"POST /api/v1/exam/submit":                 "exam ticket",
 	"GET /api/v1/exam/result":                  "exam ticket",
+	"GET /api/v1/exam/challenges":              "exam ticket",
+	"POST /api/v1/exam/challenges":             "exam ticket",
 }
 
 // TestNoRouteLetsOneAuthorityReachAnother walks every documented API route

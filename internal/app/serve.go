@@ -156,6 +156,14 @@ func (w *gradeWorker) Work(ctx context.Context, _ *jobs.Job[examGrade]) error {
 	if n > 0 {
 		w.log.InfoContext(ctx, "exam attempts graded", "count", n)
 	}
+	if err != nil {
+		return err
+	}
+	// Then any corrected key still to be applied (answer-key challenges).
+	n, err = w.delivery.Regrade(ctx, gradePerRun)
+	if n > 0 {
+		w.log.InfoContext(ctx, "exam attempts regraded after a key correction", "count", n)
+	}
 	return err
 }
 
@@ -285,7 +293,7 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 			(&api.OIDC{Issuer: sys.s.OIDCIssuer, ClientID: sys.s.OIDCClientID, ClientSecret: sys.s.OIDCClientSecret, BaseURL: sys.s.baseURL.String(),
 				Identity: sys.identity, Cookies: cookies, Log: sys.log, HTTPClient: sys.oidcClient}).Register(mux)
 		}
-		pages, err := web.New(web.Config{Identity: sys.identity, Bank: sys.bank, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
+		pages, err := web.New(web.Config{Identity: sys.identity, Bank: sys.bank, Delivery: sys.delivery, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
 			AllowSignUp: sys.s.allowSignUp, OIDCName: oidcName, Version: Version})
 		if err != nil {
 			return nil, err

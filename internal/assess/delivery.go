@@ -63,8 +63,9 @@ type Delivery struct {
 	now   func() time.Time
 	grace time.Duration
 
-	mu    sync.Mutex // guards exams
+	mu    sync.Mutex // guards exams and tests
 	exams map[int64]*liveExam
+	tests map[[2]int64]*liveExam // practice papers by test id and version
 
 	saver *saver
 }
@@ -108,7 +109,7 @@ func NewDelivery(bank *Service, log *slog.Logger, opts DeliveryOptions) (*Delive
 	if opts.Now == nil {
 		opts.Now = bank.now
 	}
-	d := &Delivery{bank: bank, db: bank.db, key: opts.Key, log: log, now: opts.Now, grace: opts.Grace, exams: map[int64]*liveExam{}}
+	d := &Delivery{bank: bank, db: bank.db, key: opts.Key, log: log, now: opts.Now, grace: opts.Grace, exams: map[int64]*liveExam{}, tests: map[[2]int64]*liveExam{}}
 	d.saver = newSaver(bank.db, log, opts.Writers, opts.MaxBatch)
 	return d, nil
 }
@@ -124,6 +125,8 @@ type liveExam struct {
 	views map[int64]json.RawMessage // what candidates see of each item
 	// instructions are the paper's, rendered to safe HTML per language.
 	instructions map[string]string
+	// sign gives the images in rendered HTML URLs signed for this paper.
+	sign func(html string) string
 
 	scoreOnce sync.Once
 	scoring   map[int64]*Scorer // set once by scorers
@@ -152,7 +155,25 @@ func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
 	if err != nil {
 		return nil, err
 	}
-	le = &liveExam{exam: e, v: v, views: make(map[int64]json.RawMessage, len(v.Items)), instructions: renderAll(v.Test.Instructions)}
+	le, err = d.newLive(e, v, examID)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if have := d.exams[examID]; have != nil {
+		le = have
+	} else {
+		d.exams[examID] = le
+	}
+	d.mu.Unlock()
+	return le, nil
+}
+
+// newLive prepares a paper for delivery: every item as candidates see it,
+// its images signed for scope (the exam, or minus the test for practice).
+func (d *Delivery) newLive(e *ExamInfo, v *TestVersion, scope int64) (*liveExam, error) {
+	le := &liveExam{exam: e, v: v, views: make(map[int64]json.RawMessage, len(v.Items)), instructions: renderAll(v.Test.Instructions),
+		sign: func(html string) string { return d.signMedia(scope, html) }}
 	marking := map[int64]*Marking{}
 	for i, sec := range v.Test.Sections {
 		for _, q := range sec.Questions {
@@ -169,10 +190,10 @@ func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
 	for id, it := range v.Items {
 		view := candidateView(it, marking[id])
 		for l, t := range view.Text {
-			t.Stem = d.signMedia(examID, t.Stem)
+			t.Stem = d.signMedia(scope, t.Stem)
 			for _, m := range []map[string]string{t.Choices, t.Left, t.Right} {
 				for k, h := range m {
-					m[k] = d.signMedia(examID, h)
+					m[k] = d.signMedia(scope, h)
 				}
 			}
 			view.Text[l] = t
@@ -183,14 +204,73 @@ func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
 		}
 		le.views[id] = b
 	}
+	return le, nil
+}
+
+// liveTest is liveExam for practice: a published mock test's version.
+func (d *Delivery) liveTest(ctx context.Context, testID int64, version int) (*liveExam, error) {
+	key := [2]int64{testID, int64(version)}
 	d.mu.Lock()
-	if have := d.exams[examID]; have != nil {
+	le := d.tests[key]
+	d.mu.Unlock()
+	if le != nil {
+		return le, nil
+	}
+	var authority int64
+	var title string
+	if err := d.db.QueryRow(ctx, `SELECT authority_id, title FROM tests WHERE id = $1`, testID).Scan(&authority, &title); err != nil {
+		if errors.Is(err, database.ErrNoRows) {
+			return nil, errs.E(errs.NotFound, "assess: test", "no test %d", testID)
+		}
+		return nil, errs.Wrap("assess: test", err)
+	}
+	v, err := d.bank.testVersion(ctx, d.db, testID, version)
+	if err != nil {
+		return nil, err
+	}
+	e := &ExamInfo{AuthorityID: authority, TestID: testID, TestVersion: version, Title: v.Test.Title}
+	if le, err = d.newLive(e, v, -testID); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if have := d.tests[key]; have != nil {
 		le = have
 	} else {
-		d.exams[examID] = le
+		d.tests[key] = le
 	}
 	d.mu.Unlock()
 	return le, nil
+}
+
+// liveFor returns the paper a ticket is for.
+func (d *Delivery) liveFor(ctx context.Context, t Ticket) (*liveExam, error) {
+	if t.Practice() {
+		return d.liveTest(ctx, t.TestID, int(t.Version))
+	}
+	return d.live(ctx, t.Exam)
+}
+
+// paperFor works out the ticket's paper: from the exam's secret for a
+// candidate, from the attempt's stored seed for practice.
+func (d *Delivery) paperFor(ctx context.Context, le *liveExam, t Ticket) (Paper, error) {
+	if !t.Practice() {
+		return le.v.Paper(PaperSeed(le.exam.secret, t.Candidate)), nil
+	}
+	var text string
+	if err := d.db.QueryRow(ctx, `SELECT seed FROM attempts WHERE id = $1`, t.Attempt).Scan(&text); err != nil {
+		return Paper{}, errs.Wrap("assess: paper", err)
+	}
+	return paperOfSeed(le, text)
+}
+
+func paperOfSeed(le *liveExam, text string) (Paper, error) {
+	var seed [32]byte
+	if b, err := hex.DecodeString(text); err != nil || len(b) != 32 {
+		return Paper{}, fmt.Errorf("assess: paper: bad seed")
+	} else {
+		copy(seed[:], b)
+	}
+	return le.v.Paper(seed), nil
 }
 
 // CandidateItem is a question as a candidate sees it: no key, no
@@ -372,7 +452,15 @@ func (d *Delivery) SignIn(ctx context.Context, roll, code string) (*ExamSession,
 	s := c.session(now)
 	s.ExamTitle = le.exam.Title
 	s.Languages, s.Duration, s.Instructions = le.v.Test.Languages, le.v.Test.Duration, le.instructions
-	s.Ticket = sealTicket(d.key, Ticket{Candidate: c.id, Exam: c.exam, Attempt: c.attempt, Expires: c.ticketExpiry(now)})
+	expires := c.ticketExpiry(now)
+	if c.submittedAt != nil {
+		// After the exam a ticket only reads the result and makes
+		// challenges, which may come days later.
+		if day := now.Add(24 * time.Hour); day.After(expires) {
+			expires = day
+		}
+	}
+	s.Ticket = sealTicket(d.key, Ticket{Candidate: c.id, Exam: c.exam, Attempt: c.attempt, Expires: expires})
 	return &s, nil
 }
 
@@ -408,6 +496,9 @@ func (d *Delivery) Start(ctx context.Context, ticket string) (*Started, error) {
 	t, err := d.ticket(ticket, false)
 	if err != nil {
 		return nil, err
+	}
+	if t.Practice() {
+		return nil, errs.E(errs.Invalid, op, "a practice attempt is started or resumed from its mock test")
 	}
 	le, err := d.live(ctx, t.Exam)
 	if err != nil {
@@ -516,12 +607,15 @@ func (d *Delivery) Paper(ctx context.Context, ticket string) (*PaperView, error)
 	if err != nil {
 		return nil, err
 	}
-	le, err := d.live(ctx, t.Exam)
+	le, err := d.liveFor(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	test := &le.v.Test
-	p := le.v.Paper(PaperSeed(le.exam.secret, t.Candidate))
+	p, err := d.paperFor(ctx, le, t)
+	if err != nil {
+		return nil, err
+	}
 	out := &PaperView{Title: le.exam.Title, Languages: test.Languages, Instructions: le.instructions, Navigation: test.Navigation,
 		Calculator: test.Calculator, Duration: test.Duration, Slots: p.Slots, Items: make([]json.RawMessage, len(p.Slots))}
 	for _, s := range test.Sections {
@@ -546,8 +640,9 @@ type Answer struct {
 
 // AttemptState is where an attempt stands, for a device that resumes.
 type AttemptState struct {
-	Device     int32      `json:"device"`
-	Deadline   time.Time  `json:"deadline"`
+	Device int32 `json:"device"`
+	// Deadline is zero (omitted) for an untimed practice test.
+	Deadline   time.Time  `json:"deadline,omitzero"`
 	ServerTime time.Time  `json:"server_time"`
 	Submitted  *time.Time `json:"submitted_at,omitempty"`
 	Answers    []Answer   `json:"answers"`
@@ -562,11 +657,14 @@ func (d *Delivery) State(ctx context.Context, ticket string) (*AttemptState, err
 		return nil, err
 	}
 	st := &AttemptState{ServerTime: d.now(), Answers: []Answer{}}
-	var deadline time.Time
-	if err := d.db.QueryRow(ctx, `SELECT device, deadline, submitted_at FROM attempts WHERE id = $1 AND candidate_id = $2`, t.Attempt, t.Candidate).Scan(&st.Device, &deadline, &st.Submitted); err != nil {
+	var deadline *time.Time
+	// The ticket is signed: its attempt is the caller's.
+	if err := d.db.QueryRow(ctx, `SELECT device, deadline, submitted_at FROM attempts WHERE id = $1`, t.Attempt).Scan(&st.Device, &deadline, &st.Submitted); err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	st.Deadline = deadline.UTC()
+	if deadline != nil {
+		st.Deadline = deadline.UTC()
+	}
 	if st.Device != t.Device {
 		return nil, takenOver()
 	}
@@ -584,7 +682,7 @@ func (d *Delivery) State(ctx context.Context, ticket string) (*AttemptState, err
 		a.SavedAt = a.SavedAt.UTC()
 		if resp != "null" {
 			a.Response = new(Response)
-			if err := json.Unmarshal([]byte(resp), a.Response); err != nil {
+			if err := decodeResponse([]byte(resp), a.Response); err != nil {
 				return nil, errs.Wrap(op, err)
 			}
 		}
@@ -603,8 +701,11 @@ type SaveResult struct {
 	// (higher seq) was already stored.
 	Saved      int       `json:"saved"`
 	Stale      int       `json:"stale"`
-	Deadline   time.Time `json:"deadline"`
+	Deadline   time.Time `json:"deadline,omitzero"` // zero for an untimed practice test
 	ServerTime time.Time `json:"server_time"`
+	// Feedback, on a practice test that gives it after each question, says
+	// for each answer saved whether it was right, with the solution.
+	Feedback []AnswerFeedback `json:"feedback,omitempty"`
 }
 
 // Save stores answers. It returns only once they are committed to disk
@@ -620,7 +721,7 @@ func (d *Delivery) Save(ctx context.Context, ticket string, answers []Answer) (*
 	if len(answers) == 0 || len(answers) > MaxSaveBatch {
 		return nil, errs.E(errs.Invalid, op, "send between 1 and %d answers at a time", MaxSaveBatch)
 	}
-	le, err := d.live(ctx, t.Exam)
+	le, err := d.liveFor(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -657,13 +758,44 @@ func (d *Delivery) Save(ctx context.Context, ticket string, answers []Answer) (*
 		return nil, err
 	}
 	res.ServerTime = d.now()
+	if t.Practice() && le.v.Test.Feedback == EachQuestion {
+		scorers, err := le.scorers()
+		if err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		for _, a := range answers {
+			if a.Response.Empty() {
+				continue
+			}
+			r := scorers[a.ItemID].Score(a.Response)
+			res.Feedback = append(res.Feedback, AnswerFeedback{ItemID: a.ItemID, Correct: r.Correct, Score: r.Score, Solution: le.solution(a.ItemID)})
+		}
+	}
 	return res, nil
 }
 
-// checkResponse says what is wrong with r as an answer to it, or "".
+// AnswerFeedback is what a practice test shows after an answer.
+type AnswerFeedback struct {
+	ItemID  int64   `json:"item_id"`
+	Correct bool    `json:"correct"`
+	Score   float64 `json:"score"`
+	// Solution is each language's explanation, as safe HTML.
+	Solution map[string]string `json:"solution,omitempty"`
+}
+
+// checkResponse says what is wrong with r as an answer to it, or "". It
+// runs on every save, so it allocates nothing on the way to "".
 func checkResponse(it *Item, r *Response) string {
 	if r.Empty() {
 		return ""
+	}
+	choiceIndex := func(id string) int {
+		for i, c := range it.Choices {
+			if c.ID == id {
+				return i
+			}
+		}
+		return -1
 	}
 	has := func(ids []string, id string) bool {
 		for _, x := range ids {
@@ -673,21 +805,18 @@ func checkResponse(it *Item, r *Response) string {
 		}
 		return false
 	}
-	ids := make([]string, len(it.Choices))
-	for i, c := range it.Choices {
-		ids[i] = c.ID
-	}
 	switch it.Type {
 	case SingleChoice, TrueFalse, MultipleResponse, Ordering:
 		if len(r.Pairs) > 0 || r.Text != "" {
 			return "answer with choices"
 		}
-		seen := map[string]bool{}
+		var seen uint64 // Validate caps choices at MaxChoices (26)
 		for _, c := range r.Choices {
-			if !has(ids, c) || seen[c] {
+			i := choiceIndex(c)
+			if i < 0 || i >= 64 || seen&(1<<i) != 0 {
 				return fmt.Sprintf("choice %q is not one of the question's, or is given twice", c)
 			}
-			seen[c] = true
+			seen |= 1 << i
 		}
 		if (it.Type == SingleChoice || it.Type == TrueFalse) && len(r.Choices) > 1 {
 			return "choose one"
@@ -695,7 +824,7 @@ func checkResponse(it *Item, r *Response) string {
 		if it.Type == MultipleResponse && it.MaxChoices > 0 && len(r.Choices) > it.MaxChoices {
 			return fmt.Sprintf("choose at most %d", it.MaxChoices)
 		}
-		if it.Type == Ordering && len(r.Choices) != len(ids) {
+		if it.Type == Ordering && len(r.Choices) != len(it.Choices) {
 			return "give every choice, in your order"
 		}
 	case Matching:
@@ -736,6 +865,11 @@ func (d *Delivery) Submit(ctx context.Context, ticket string) (*AttemptState, er
 	_, err = d.saver.save(ctx, &saveReq{attempt: t.Attempt, device: t.Device, arrived: arrived, submit: true})
 	if e := errs.As(err); err != nil && (e == nil || e.Code != CodeSubmitted) {
 		return nil, err
+	}
+	if t.Practice() {
+		if err := d.practiceSubmitted(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	return d.State(ctx, ticket)
 }
@@ -785,9 +919,33 @@ func (d *Delivery) Media(ctx context.Context, code, name string, exam int64, sig
 	if !hmac.Equal([]byte(sig), []byte(d.mediaSig(exam, code, name))) {
 		return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
 	}
-	le, err := d.live(ctx, exam)
-	if err != nil {
-		return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+	var authority int64
+	if exam < 0 { // a practice paper: minus the test's id
+		if err := d.db.QueryRow(ctx, `SELECT authority_id FROM tests WHERE id = $1`, -exam).Scan(&authority); err != nil {
+			return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+		}
+	} else {
+		le, err := d.live(ctx, exam)
+		if err != nil {
+			return nil, blob.Info{}, errs.E(errs.NotFound, "assess: image", "no such image")
+		}
+		authority = le.exam.AuthorityID
 	}
-	return d.bank.mediaOf(ctx, le.exam.AuthorityID, name)
+	return d.bank.mediaOf(ctx, authority, name)
+}
+
+// solution is an item's explanation per language, as safe HTML, its
+// images signed like the paper's.
+func (le *liveExam) solution(id int64) map[string]string {
+	var out map[string]string
+	for l, t := range le.v.Items[id].Text {
+		if t.Explanation == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[l] = le.sign(string(render.Markdown(t.Explanation)))
+	}
+	return out
 }

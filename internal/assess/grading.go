@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -187,25 +188,82 @@ const GradeBatch = 500
 // graded. Run by a periodic job, so attempts are graded whichever server
 // submitted them, and after a crash.
 func (d *Delivery) GradeSubmitted(ctx context.Context, limit int) (int, error) {
-	done := 0
-	for done < limit {
-		n, err := d.gradeBatch(ctx, min(GradeBatch, limit-done))
-		done += n
-		if err != nil || n == 0 {
-			return done, err
-		}
+	const op = "assess: grade"
+	// The ids first, then their batches on two workers: one reads and
+	// scores a batch while the other writes, on both engines.
+	rows, err := d.db.Query(ctx, `SELECT id FROM attempts WHERE submitted_at IS NOT NULL AND graded_at IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return 0, errs.Wrap(op, err)
 	}
-	return done, nil
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, errs.Wrap(op, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	batches := make(chan []int64)
+	var (
+		mu    sync.Mutex // guards done and first
+		done  int
+		first error
+		wg    sync.WaitGroup
+	)
+	for range 2 {
+		wg.Go(func() {
+			for b := range batches {
+				n, err := d.grade(ctx, `WHERE id >= $1 AND id <= $2 AND submitted_at IS NOT NULL AND graded_at IS NULL`, b[0], b[len(b)-1])
+				mu.Lock()
+				done += n
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for start := 0; start < len(ids); start += GradeBatch {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		batches <- ids[start:min(start+GradeBatch, len(ids))]
+	}
+	close(batches)
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return done, first
 }
 
 type gradeRow struct {
 	id, exam, candidate int64
+	test                int64
+	version             int
+	seed                string
 	answers             map[int64]*Response
 }
 
-func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
+// gradeAttempt grades one submitted attempt now (practice, on submit).
+func (d *Delivery) gradeAttempt(ctx context.Context, id int64) error {
+	_, err := d.grade(ctx, `WHERE id = $1 AND submitted_at IS NOT NULL AND graded_at IS NULL`, id)
+	return err
+}
+
+// grade grades the attempts that where selects (exams' and practice), in
+// one transaction.
+func (d *Delivery) grade(ctx context.Context, where string, args ...any) (int, error) {
 	const op = "assess: grade"
-	rows, err := d.db.Query(ctx, `SELECT id, exam_id, candidate_id FROM attempts WHERE submitted_at IS NOT NULL AND graded_at IS NULL AND exam_id IS NOT NULL ORDER BY id LIMIT $1`, n)
+	rows, err := d.db.Query(ctx, `SELECT id, COALESCE(exam_id, 0), COALESCE(candidate_id, 0), test_id, test_version, seed FROM attempts `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return 0, errs.Wrap(op, err)
 	}
@@ -213,7 +271,7 @@ func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
 	byID := map[int64]*gradeRow{}
 	for rows.Next() {
 		g := &gradeRow{answers: map[int64]*Response{}}
-		if err := rows.Scan(&g.id, &g.exam, &g.candidate); err != nil {
+		if err := rows.Scan(&g.id, &g.exam, &g.candidate, &g.test, &g.version, &g.seed); err != nil {
 			rows.Close()
 			return 0, errs.Wrap(op, err)
 		}
@@ -244,7 +302,7 @@ func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
 			continue
 		}
 		r := new(Response)
-		if err := json.Unmarshal([]byte(text), r); err != nil {
+		if err := decodeResponse([]byte(text), r); err != nil {
 			resp.Close()
 			return 0, errs.Wrap(op, fmt.Errorf("attempt %d item %d: %w", aid, item, err))
 		}
@@ -262,11 +320,21 @@ func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
 	}
 	out := make([]graded, 0, len(list))
 	for _, g := range list {
-		le, err := d.live(ctx, g.exam)
+		var res *AttemptResult
+		t := Ticket{Exam: g.exam, Candidate: g.candidate, TestID: g.test, Version: int32(g.version)}
+		le, err := d.liveFor(ctx, t)
 		if err != nil {
 			return 0, err
 		}
-		res, err := le.grade(le.v.Paper(PaperSeed(le.exam.secret, g.candidate)), g.answers)
+		var paper Paper
+		if t.Practice() {
+			if paper, err = paperOfSeed(le, g.seed); err != nil {
+				return 0, errs.Wrap(op, err)
+			}
+		} else {
+			paper = le.v.Paper(PaperSeed(le.exam.secret, g.candidate))
+		}
+		res, err = le.grade(paper, g.answers)
 		if err != nil {
 			return 0, errs.Wrap(op, err)
 		}
@@ -278,6 +346,17 @@ func (d *Delivery) gradeBatch(ctx context.Context, n int) (int, error) {
 	}
 	now := d.now()
 	err = d.db.InTx(ctx, func(tx *database.Tx) error {
+		if tx.Dialect() == database.SQLite {
+			// One short statement per attempt: SQLite's UPDATE … FROM a
+			// VALUES list scans the table for every row of the list.
+			for _, g := range out {
+				if _, err := tx.Exec(ctx, `UPDATE attempts SET score = ?, result = ?, pending = ?, graded_at = ? WHERE id = ? AND graded_at IS NULL`,
+					g.score, g.result, g.pending, now, g.id); err != nil {
+					return errs.Wrap(op, err)
+				}
+			}
+			return nil
+		}
 		for start := 0; start < len(out); start += 100 {
 			end := min(start+100, len(out))
 			// One statement per hundred attempts.

@@ -89,9 +89,12 @@ func (d *Delivery) Result(ctx context.Context, ticket string) (*CandidateResult,
 	if err != nil {
 		return nil, err
 	}
-	le, err := d.live(ctx, t.Exam)
+	le, err := d.liveFor(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	if t.Practice() {
+		return d.practiceResult(ctx, le, t)
 	}
 	var published *time.Time
 	var text *string
@@ -104,6 +107,19 @@ func (d *Delivery) Result(ctx context.Context, ticket string) (*CandidateResult,
 	}
 	if published == nil || text == nil || out.Percentile == "" {
 		return nil, &errs.Error{Kind: errs.Conflict, Op: op, Code: CodeNotPublished, Message: "the results of this exam are not published yet"}
+	}
+	return d.sheet(ctx, le, t, out)
+}
+
+// sheet fills in a graded attempt's scores and response sheet.
+func (d *Delivery) sheet(ctx context.Context, le *liveExam, t Ticket, out *CandidateResult) (*CandidateResult, error) {
+	const op = "assess: response sheet"
+	var text *string
+	if err := d.db.QueryRow(ctx, `SELECT result FROM attempts WHERE id = $1`, t.Attempt).Scan(&text); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	if text == nil {
+		return nil, &errs.Error{Kind: errs.Conflict, Op: op, Code: CodeNotPublished, Message: "the attempt is not graded yet"}
 	}
 	var res AttemptResult
 	if err := json.Unmarshal([]byte(*text), &res); err != nil {
@@ -131,7 +147,10 @@ func (d *Delivery) Result(ctx context.Context, ticket string) (*CandidateResult,
 		}
 	}
 	rows.Close()
-	paper := le.v.Paper(PaperSeed(le.exam.secret, t.Candidate))
+	paper, err := d.paperFor(ctx, le, t)
+	if err != nil {
+		return nil, err
+	}
 	for i, slot := range paper.Slots {
 		it := le.v.Items[slot.ItemID]
 		e := SheetEntry{ItemID: slot.ItemID, Section: le.v.Test.Sections[slot.Section].ID, Response: answers[slot.ItemID], Key: it.Key}
@@ -143,7 +162,7 @@ func (d *Delivery) Result(ctx context.Context, ticket string) (*CandidateResult,
 				if e.Solution == nil {
 					e.Solution = map[string]string{}
 				}
-				e.Solution[l] = d.signMedia(le.exam.ID, string(render.Markdown(tx.Explanation)))
+				e.Solution[l] = le.sign(string(render.Markdown(tx.Explanation)))
 			}
 		}
 		out.Sheet = append(out.Sheet, e)
@@ -189,6 +208,13 @@ func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, cod
 		return nil, errs.E(errs.Conflict, op, "%d submitted attempts are not graded yet (grading runs every 15 seconds); try again shortly", ungraded)
 	case pending > 0:
 		return nil, errs.E(errs.Conflict, op, "%d attempts have answers waiting for a marker", pending)
+	}
+	var regrading int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM key_decisions WHERE exam_id = $1 AND done = FALSE`, examID).Scan(&regrading); err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	if regrading > 0 {
+		return nil, errs.E(errs.Conflict, op, "%d corrected keys are still being applied to the attempts; try again shortly", regrading)
 	}
 	exam := analysis.Exam{}
 	for _, sec := range v.Test.Sections {

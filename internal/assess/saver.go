@@ -156,7 +156,7 @@ func (s *saver) commitBatch(batch []*saveReq) {
 
 type attemptState struct {
 	device    int32
-	deadline  time.Time
+	deadline  *time.Time // nil for an untimed practice test
 	submitted bool
 }
 
@@ -203,12 +203,14 @@ func (s *saver) commit(batch []*saveReq) error {
 			case st.device != r.device:
 				r.err = takenOver()
 				continue
-			case r.arrived.After(st.deadline):
+			case st.deadline != nil && r.arrived.After(*st.deadline):
 				r.err = &errs.Error{Kind: errs.Conflict, Op: "assess: save", Code: CodeDeadlinePassed,
-					Message: fmt.Sprintf("the time for this exam ended at %s; answers sent after it are not kept", st.deadline.Format(time.RFC3339))}
+					Message: fmt.Sprintf("the time for this exam ended at %s; answers sent after it are not kept", st.deadline.UTC().Format(time.RFC3339))}
 				continue
 			}
-			r.res.Deadline = st.deadline
+			if st.deadline != nil {
+				r.res.Deadline = st.deadline.UTC()
+			}
 			if r.submit {
 				if _, err := tx.Exec(ctx, `UPDATE attempts SET submitted_at = $1, submitted_by = 'candidate' WHERE id = $2 AND submitted_at IS NULL`, r.arrived, r.attempt); err != nil {
 					return errs.Wrap("assess: submit", err)

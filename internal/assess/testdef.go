@@ -2,6 +2,7 @@ package assess
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -304,6 +305,10 @@ func (t *Test) Validate() error {
 			v.Add(p+".attempt", "must be fewer than the section's %d questions, or 0 for all", n)
 		}
 		if m := s.Marking; m != nil {
+			if math.IsNaN(m.Marks+m.Penalty+m.Unanswered) || math.IsInf(m.Marks+m.Penalty+m.Unanswered, 0) {
+				v.Add(p+".marking", "marks must be numbers")
+				continue
+			}
 			if m.Marks <= 0 || m.Marks > maxMarks {
 				v.Add(p+".marking.marks", "must be more than 0 and at most %d", maxMarks)
 			}

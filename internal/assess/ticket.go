@@ -21,10 +21,17 @@ type Ticket struct {
 	Attempt   int64
 	Device    int32
 	Expires   time.Time
+	// TestID and Version name the paper of a practice attempt (a learner
+	// taking a mock test), which has no exam: Exam and Candidate are 0.
+	TestID  int64
+	Version int32
 }
 
+// Practice reports whether the ticket is a learner's mock-test attempt.
+func (t Ticket) Practice() bool { return t.Exam == 0 }
+
 const (
-	ticketLen    = 8 + 8 + 8 + 4 + 8
+	ticketLen    = 8 + 8 + 8 + 4 + 8 + 8 + 4
 	ticketMACLen = 16
 )
 
@@ -36,6 +43,8 @@ func sealTicket(key []byte, t Ticket) string {
 	binary.BigEndian.PutUint64(b[16:], uint64(t.Attempt))
 	binary.BigEndian.PutUint32(b[24:], uint32(t.Device))
 	binary.BigEndian.PutUint64(b[28:], uint64(t.Expires.Unix()))
+	binary.BigEndian.PutUint64(b[36:], uint64(t.TestID))
+	binary.BigEndian.PutUint32(b[44:], uint32(t.Version))
 	b = append(b, ticketMAC(key, b)...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -60,6 +69,8 @@ func openTicket(key []byte, s string, now time.Time) (Ticket, bool) {
 		Attempt:   int64(binary.BigEndian.Uint64(b[16:])),
 		Device:    int32(binary.BigEndian.Uint32(b[24:])),
 		Expires:   time.Unix(int64(binary.BigEndian.Uint64(b[28:])), 0).UTC(),
+		TestID:    int64(binary.BigEndian.Uint64(b[36:])),
+		Version:   int32(binary.BigEndian.Uint32(b[44:])),
 	}
 	if !now.Before(t.Expires) {
 		return Ticket{}, false
@@ -69,7 +80,7 @@ func openTicket(key []byte, s string, now time.Time) (Ticket, bool) {
 
 func ticketMAC(key, msg []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("vidya exam ticket v1\x00"))
+	m.Write([]byte("vidya exam ticket v2\x00"))
 	m.Write(msg)
 	return m.Sum(nil)[:ticketMACLen]
 }

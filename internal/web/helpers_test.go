@@ -27,12 +27,13 @@ const testPassword = "correct horse battery"
 
 // env is a running server: the real mux and middleware chain over SQLite.
 type env struct {
-	t      *testing.T
-	srv    *httptest.Server
-	svc    *identity.Service
-	bank   *assess.Service
-	outbox *mail.Outbox
-	users  map[string]*identity.User
+	t        *testing.T
+	srv      *httptest.Server
+	svc      *identity.Service
+	bank     *assess.Service
+	delivery *assess.Delivery
+	outbox   *mail.Outbox
+	users    map[string]*identity.User
 }
 
 type envOpts struct {
@@ -57,7 +58,12 @@ func newEnv(t *testing.T, opts ...envOpts) *env {
 	cookies := api.Cookies{}
 	bank := assess.NewService(db, svc, log)
 	bank.SetFiles(files)
-	w, err := New(Config{Identity: svc, Bank: bank, Outbox: outbox, Cookies: cookies, Log: log, AllowSignUp: !o.closedSignUp, Version: "test"})
+	delivery, err := assess.NewDelivery(bank, log, assess.DeliveryOptions{Key: []byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(delivery.Close)
+	w, err := New(Config{Identity: svc, Bank: bank, Delivery: delivery, Outbox: outbox, Cookies: cookies, Log: log, AllowSignUp: !o.closedSignUp, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +78,7 @@ func newEnv(t *testing.T, opts ...envOpts) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	e := &env{t: t, srv: srv, svc: svc, bank: bank, outbox: outbox, users: map[string]*identity.User{}}
+	e := &env{t: t, srv: srv, svc: svc, bank: bank, delivery: delivery, outbox: outbox, users: map[string]*identity.User{}}
 	ctx := context.Background()
 	for _, a := range []identity.NewAuthority{
 		{Code: "ALPHA", Name: "Board A", ContactEmail: "office@a.example"},

@@ -145,6 +145,17 @@ var fieldLabels = map[string]string{
 	"action":           "field.action",
 	"file":             "import.file",
 	"format":           "import.format",
+	"title":            "field.title",
+	"test_id":          "field.test_id",
+	"test_version":     "field.test_version",
+	"starts_at":        "field.starts_at",
+	"ends_at":          "field.ends_at",
+	"late_entry":       "field.late_entry",
+	"utc_offset":       "field.utc_offset",
+	"roll_no":          "field.roll_no",
+	"reissue_roll":     "field.roll_no",
+	"minutes":          "field.minutes",
+	"reason":           "field.reason",
 }
 
 // fieldMessages gives the pages' own wording for the commonest field

@@ -57,6 +57,29 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /a/{code}/items/{id}/status", w.setItemStatus)
 	mux.HandleFunc("POST /a/{code}/imports/{token}", w.commitImport)
 
+	// Staff pages for tests and exams.
+	mux.HandleFunc("GET /a/{code}/tests", w.tests)
+	mux.HandleFunc("GET /a/{code}/tests/new", w.newTest)
+	mux.HandleFunc("POST /a/{code}/tests/new", w.saveTest)
+	mux.HandleFunc("GET /a/{code}/tests/{id}", w.testPage)
+	mux.HandleFunc("POST /a/{code}/tests/{id}", w.saveTest)
+	mux.HandleFunc("POST /a/{code}/tests/{id}/publish", w.publishTest)
+	mux.HandleFunc("GET /a/{code}/exams", w.exams)
+	mux.HandleFunc("POST /a/{code}/exams", w.scheduleExam)
+	mux.HandleFunc("GET /a/{code}/exams/{id}", w.exam)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/shifts", w.addShift)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/candidates", w.uploadCandidates)
+	mux.HandleFunc("GET /a/{code}/exams/{id}/candidates/template.csv", w.candidateTemplate)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/codes", w.issueCodes)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/extend", w.extendTime)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/results/compute", w.computeResults)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/results/publish", w.publishResults)
+	mux.HandleFunc("GET /a/{code}/exams/{id}/histogram.svg", w.histogram)
+
+	// Learners practise an authority's mock tests in the same runner.
+	mux.HandleFunc("GET /a/{code}/practice", w.practice)
+	mux.HandleFunc("POST /a/{code}/practice/{id}", w.practise)
+
 	// The candidate's exam runner: a shell driven by the exam-day API.
 	mux.HandleFunc("GET /exam", w.examRedirect)
 	mux.HandleFunc("GET /exam/{$}", w.examRunner)

@@ -27,7 +27,10 @@ import (
 type Config struct {
 	Identity *identity.Service
 	// Bank is the item bank, for the item pages.
-	Bank        *assess.Service
+	Bank *assess.Service
+	// Delivery runs exam-day and practice attempts; nil leaves practice
+	// out.
+	Delivery    *assess.Delivery
 	Outbox      *mail.Outbox
 	Cookies     api.Cookies
 	Log         *slog.Logger
@@ -56,7 +59,8 @@ var pageNames = []string{
 	"home", "signin", "signup", "forgot", "reset", "account", "token_created",
 	"authority", "members", "member", "audit", "authorities", "outbox", "error",
 	"items", "item", "item_edit", "item_import", "item_images", "topics",
-	"exam",
+	"exam", "practice",
+	"test_list", "test_edit", "exam_list", "exam_page",
 }
 
 // New parses the embedded templates and catalogues and indexes the static

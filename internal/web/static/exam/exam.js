@@ -72,7 +72,7 @@ const S = {
 };
 
 function persist() {
-  sessionStorage.setItem(SS, JSON.stringify({ ticket: S.ticket, sess: S.sess, started: S.started, offset: S.offset, zoom: S.zoom, done: S.done, counts: S.counts }));
+  sessionStorage.setItem(SS, JSON.stringify({ ticket: S.ticket, sess: S.sess, started: S.started, offset: S.offset, zoom: S.zoom, done: S.done, counts: S.counts, practice: S.practice }));
 }
 
 // attemptOf reads the attempt id from a ticket (bytes 16–24), to key what
@@ -777,6 +777,7 @@ $('x-sum-yes').addEventListener('click', async (e) => {
     const st = await api('POST', '/api/v1/exam/submit');
     $('x-sum-dlg').close();
     ended('submitted_title', st);
+    if (S.practice) score();
   } catch (p) {
     if (p.status && stopped(p)) {
       $('x-sum-dlg').close();
@@ -788,6 +789,17 @@ $('x-sum-yes').addEventListener('click', async (e) => {
     e.target.disabled = false;
   }
 });
+
+// score shows a practice test's result, if the test shows one.
+async function score() {
+  try {
+    const r = await api('GET', '/api/v1/exam/result');
+    $('x-end-score').textContent = tf('score', r.score, r.max);
+    $('x-end-score').hidden = false;
+  } catch {
+    // a test without feedback, or offline: the summary stands
+  }
+}
 
 function ended(key, state) {
   stopTimers();
@@ -819,8 +831,17 @@ if ('serviceWorker' in navigator) {
   } catch {
     // a damaged entry: start again
   }
+  // A learner's mock test arrives with its ticket in the fragment, which
+  // never reaches the server's logs; it is kept like a candidate's.
+  const m = /^#ticket=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (m) {
+    history.replaceState(null, '', location.pathname);
+    saved = { ticket: m[1], sess: null, started: true, offset: 0, zoom: saved?.zoom || 0, done: '', practice: true };
+    Object.assign(S, { ticket: m[1], sess: null, started: true, done: '', practice: true });
+    persist();
+  }
   if (!saved?.ticket) return show('x-signin', SIGNIN_H1);
-  Object.assign(S, { ticket: saved.ticket, sess: saved.sess, started: saved.started, offset: saved.offset || 0, zoom: saved.zoom || 0, done: saved.done || '', counts: saved.counts });
+  Object.assign(S, { ticket: saved.ticket, sess: saved.sess, started: saved.started, offset: saved.offset || 0, zoom: saved.zoom || 0, done: saved.done || '', counts: saved.counts, practice: !!saved.practice });
   if (S.done) return ended(S.done);
   if (!S.started) return instructions();
   await runner();

@@ -85,7 +85,7 @@ CREATE TABLE responses (
     marked     BOOLEAN NOT NULL DEFAULT FALSE,
     saved_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (attempt_id, item_id)
-);
+) WITHOUT ROWID; -- stored in key order: an attempt's answers lie together
 
 -- +goose Down
 DROP TABLE responses;
