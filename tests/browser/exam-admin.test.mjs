@@ -5,88 +5,16 @@
 // file and downloads their access codes; a candidate then signs in at
 // /exam/ with one of the codes and starts. See README.md for how to run it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PHONE, results, useVidya } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const results = join(here, 'test-results');
 const ADMIN = 'admin@demo.vidya.test';
 const PASSWORD = 'vidya-demo-pass';
 
-let server;
-let serverLog = '';
-let dataDir;
-let base;
-let browser;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`vidya exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      if ((await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`vidya was not ready within ${ms} ms:\n${serverLog}`);
-}
-
-before(async () => {
-  const bin = process.env.VIDYA_BIN;
-  assert.ok(bin, 'set VIDYA_BIN to a vidya binary, e.g. go build -o /tmp/vidya ./cmd/vidya');
-  dataDir = await mkdtemp(join(tmpdir(), 'vidya-exam-admin-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo'], {
-    env: { ...process.env, VIDYA_DATA_DIR: dataDir, VIDYA_LISTEN: `127.0.0.1:${port}`, VIDYA_BASE_URL: base },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    serverLog = (serverLog + d).slice(-20000);
-  };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  await waitReady(60000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const t = setTimeout(() => server.kill('SIGKILL'), 10000);
-    await once(server, 'exit');
-    clearTimeout(t);
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+const app = useVidya({ prefix: 'vidya-exam-admin-' });
 
 // local formats a time for a datetime-local input in UTC+05:30, the shift
 // form's default offset.
@@ -95,8 +23,8 @@ function local(ms) {
 }
 
 test('an administrator builds, publishes and schedules an exam; a candidate starts it', async () => {
-  const staff = await browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'en-US', acceptDownloads: true });
-  const candidate = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US' });
+  const staff = await app.browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'en-US', acceptDownloads: true });
+  const candidate = await app.browser.newContext({ viewport: PHONE, locale: 'en-US' });
   const pages = [];
   const problems = [];
   const watch = (p) => {
@@ -109,14 +37,14 @@ test('an administrator builds, publishes and schedules an exam; a candidate star
   };
   try {
     const page = watch(await staff.newPage());
-    await page.goto(`${base}/signin`);
+    await page.goto(`${app.base}/signin`);
     await page.getByLabel('E-mail').fill(ADMIN);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
 
     // The authority page links the tests; the list offers a new exam paper.
-    await page.goto(`${base}/a/DEMO`);
+    await page.goto(`${app.base}/a/DEMO`);
     await page.getByRole('link', { name: 'Tests', exact: true }).click();
     await page.getByRole('link', { name: 'New exam paper' }).click();
     await page.locator('#f-title').fill('Browser-built paper');
@@ -146,7 +74,7 @@ test('an administrator builds, publishes and schedules an exam; a candidate star
     const testID = testPath.split('/').pop();
 
     // Schedule an exam of it.
-    await page.goto(`${base}/a/DEMO/exams`);
+    await page.goto(`${app.base}/a/DEMO/exams`);
     await page.getByLabel('Exam paper').selectOption(testID);
     await page.getByLabel('Exam title').fill('Browser exam');
     await page.getByRole('button', { name: 'Schedule', exact: true }).click();
@@ -184,7 +112,7 @@ test('an administrator builds, publishes and schedules an exam; a candidate star
 
     // A candidate signs in with a code and starts.
     const cand = watch(await candidate.newPage());
-    await cand.goto(`${base}/exam/`);
+    await cand.goto(`${app.base}/exam/`);
     await cand.getByLabel('Roll number').fill('BR2');
     await cand.getByLabel('Access code').fill(codes.BR2);
     await cand.getByRole('button', { name: 'Sign in' }).click();
@@ -194,7 +122,7 @@ test('an administrator builds, publishes and schedules an exam; a candidate star
     await cand.getByRole('heading', { name: /^Question 1 of 2$/ }).waitFor();
 
     // The exam page counts the start.
-    await page.goto(`${base}${examPath}`);
+    await page.goto(`${app.base}${examPath}`);
     assert.match(await page.locator('dl.facts').first().textContent(), /Started\s*1/);
     assert.deepEqual(problems.filter((m) => !/status of 4\d\d|Failed to load resource/.test(m)), [], 'the browser reported errors');
   } catch (err) {

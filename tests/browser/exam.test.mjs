@@ -2,100 +2,31 @@
 // against the real binary with demo data; the exam is set up through the
 // API as the demo staff would. See README.md for how to run them.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PHONE, results, useVidya } from './harness.mjs';
 import { setUpExam, examAPI } from './exam-setup.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const results = join(here, 'test-results');
-const PHONE = { width: 360, height: 740 };
 const CANDIDATES = [
   { roll: 'R0001', name: 'Asha Verma' },
   { roll: 'R0002', name: 'Bilal Khan' },
   { roll: 'R0003', name: 'Chitra Rao' },
 ];
 
-let server;
-let serverLog = '';
-let dataDir;
-let base;
-let browser;
 let exam;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`vidya exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      if ((await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`vidya was not ready within ${ms} ms:\n${serverLog}`);
-}
-
-before(async () => {
-  const bin = process.env.VIDYA_BIN;
-  assert.ok(bin, 'set VIDYA_BIN to a vidya binary, e.g. go build -o /tmp/vidya ./cmd/vidya');
-  dataDir = await mkdtemp(join(tmpdir(), 'vidya-exam-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo'], {
-    env: { ...process.env, VIDYA_DATA_DIR: dataDir, VIDYA_LISTEN: `127.0.0.1:${port}`, VIDYA_BASE_URL: base },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    serverLog = (serverLog + d).slice(-20000);
-  };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  await waitReady(60000);
-  exam = await setUpExam(base, CANDIDATES);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const t = setTimeout(() => server.kill('SIGKILL'), 10000);
-    await once(server, 'exit');
-    clearTimeout(t);
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+const app = useVidya({
+  prefix: 'vidya-exam-',
+  ready: async (base) => {
+    exam = await setUpExam(base, CANDIDATES);
+  },
 });
 
 // newPage opens a phone-sized page in a fresh context and collects the
 // errors the browser reports (CSP violations included).
 async function newPage(contextOptions = {}) {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'en-US', ...contextOptions });
+  const context = await app.browser.newContext({ viewport: PHONE, locale: 'en-US', ...contextOptions });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => {
@@ -135,7 +66,7 @@ function scenario(name, fn) {
 // signInAndStart signs a candidate in (the code typed in lower case
 // without dashes, as candidates do) and starts the exam.
 async function signInAndStart(page, roll) {
-  await page.goto(`${base}/exam`);
+  await page.goto(`${app.base}/exam`);
   assert.equal(new URL(page.url()).pathname, '/exam/');
   await page.getByLabel('Roll number').fill(roll);
   await page.getByLabel('Access code').fill(exam.codes[roll].replace(/-/g, '').toLowerCase());
@@ -151,7 +82,7 @@ const ticketOf = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem
 const status = (page) => page.locator('#x-status');
 const goTo = (page, n) => page.locator('#x-palette button', { hasText: new RegExp(`^${n}$`) }).click();
 async function stored(ticket, itemIndex) {
-  const { status: code, body } = await examAPI(base, 'GET', '/api/v1/exam/state', ticket);
+  const { status: code, body } = await examAPI(app.base, 'GET', '/api/v1/exam/state', ticket);
   assert.equal(code, 200, JSON.stringify(body));
   return body.answers.find((a) => a.item_id === exam.items[itemIndex]);
 }
@@ -232,7 +163,7 @@ scenario('a candidate answers every kind of question on a phone and submits', as
   await page.getByRole('heading', { name: 'Your exam has been submitted' }).waitFor();
 
   const ticket = await ticketOf(page);
-  const st = await examAPI(base, 'GET', '/api/v1/exam/state', ticket);
+  const st = await examAPI(app.base, 'GET', '/api/v1/exam/state', ticket);
   assert.ok(st.body.submitted_at, 'the attempt is not submitted');
   const by = (i) => st.body.answers.find((a) => a.item_id === exam.items[i]);
   assert.deepEqual(by(0).response, { choices: ['A'] });
@@ -304,7 +235,7 @@ scenario('a second device takes the exam over and the first is told', async (ope
   await status(first).getByText('All answers saved').waitFor({ timeout: 15000 });
 
   const second = await open();
-  await second.goto(`${base}/exam/`);
+  await second.goto(`${app.base}/exam/`);
   await second.getByLabel('Roll number').fill('R0003');
   await second.getByLabel('Access code').fill(exam.codes.R0003);
   await second.getByRole('button', { name: 'Sign in' }).click();
@@ -325,9 +256,9 @@ scenario('a second device takes the exam over and the first is told', async (ope
 
 scenario('when the time is up, pending answers are sent and the candidate is told', async (open) => {
   // A 25-second paper.
-  const short = await setUpExam(base, [{ roll: 'T0001', name: 'Dev Joshi' }], 25);
+  const short = await setUpExam(app.base, [{ roll: 'T0001', name: 'Dev Joshi' }], 25);
   const page = await open();
-  await page.goto(`${base}/exam/`);
+  await page.goto(`${app.base}/exam/`);
   await page.getByLabel('Roll number').fill('T0001');
   await page.getByLabel('Access code').fill(short.codes.T0001);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -338,10 +269,10 @@ scenario('when the time is up, pending answers are sent and the candidate is tol
   const ticket = await ticketOf(page);
   await page.getByLabel(/Mercury/).check();
   await page.getByRole('heading', { name: 'Time is up — your answers have been submitted' }).waitFor({ timeout: 40000 });
-  const { body } = await examAPI(base, 'GET', '/api/v1/exam/state', ticket);
+  const { body } = await examAPI(app.base, 'GET', '/api/v1/exam/state', ticket);
   const a = body.answers.find((x) => x.item_id === short.items[0]);
   assert.deepEqual(a?.response, { choices: ['D'] });
   // Saving is over: a late answer is refused by the server, not queued.
-  const late = await examAPI(base, 'POST', '/api/v1/exam/answers', ticket, { answers: [{ item_id: short.items[0], seq: Date.now(), response: null }] });
+  const late = await examAPI(app.base, 'POST', '/api/v1/exam/answers', ticket, { answers: [{ item_id: short.items[0], seq: Date.now(), response: null }] });
   assert.match(late.body.type, /deadline-passed|attempt-submitted/);
 });

@@ -6,81 +6,14 @@
 //   go build -o /tmp/vidya ./cmd/vidya
 //   cd tests/browser && npm ci && VIDYA_BIN=/tmp/vidya node --test
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { useVidya, pageScenario } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const results = join(here, 'test-results');
 const PASSWORD = 'vidya-demo-pass';
 
-let server;
-let serverLog = '';
-let dataDir;
-let base;
-let browser;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-before(async () => {
-  const bin = process.env.VIDYA_BIN;
-  assert.ok(bin, 'set VIDYA_BIN to a vidya binary, e.g. go build -o /tmp/vidya ./cmd/vidya');
-  dataDir = await mkdtemp(join(tmpdir(), 'vidya-browser-img-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo'], {
-    env: { ...process.env, VIDYA_DATA_DIR: dataDir, VIDYA_LISTEN: `127.0.0.1:${port}`, VIDYA_BASE_URL: base },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    serverLog = (serverLog + d).slice(-20000);
-  };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  const until = Date.now() + 60000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`vidya exited with ${server.exitCode}:\n${serverLog}`);
-    const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > until) throw new Error(`vidya was not ready:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const t = setTimeout(() => server.kill('SIGKILL'), 10000);
-    await once(server, 'exit');
-    clearTimeout(t);
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+const app = useVidya({ prefix: 'vidya-browser-img-' });
+const scenario = pageScenario(app);
 
 // png makes a small solid-colour PNG, different for each colour, so each
 // upload is a new image in the store.
@@ -123,46 +56,22 @@ function png(r, g, b) {
   ]);
 }
 
-function scenario(name, fn, contextOptions = {}) {
-  test(name, async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', ...contextOptions });
-    const page = await context.newPage();
-    // Console errors include CSP violations (inline styles or scripts).
-    const problems = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    try {
-      await fn(page);
-      assert.deepEqual(problems, [], 'the browser reported errors');
-    } catch (err) {
-      await mkdir(results, { recursive: true });
-      const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-      await page.screenshot({ path: join(results, `${slug}.png`), fullPage: true }).catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
-}
-
 // insertButton is the "Insert image" button the script puts after a field.
 function insertButton(field) {
   return field.locator('xpath=following-sibling::button[1]');
 }
 
 async function signIn(page) {
-  await page.goto(`${base}/signin`);
+  await page.goto(`${app.base}/signin`);
   await page.getByLabel('E-mail', { exact: true }).fill('author@demo.vidya.test');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${app.base}/`);
 }
 
 scenario('an uploaded image goes in at the cursor of the stem and shows in the preview', async (page) => {
   await signIn(page);
-  await page.goto(`${base}/a/DEMO/items/new?type=single_choice`);
+  await page.goto(`${app.base}/a/DEMO/items/new?type=single_choice`);
   const stem = page.locator('fieldset[lang=en]').getByLabel('Question');
   await stem.fill('Look at the figure. Which shape is it?');
   // The cursor goes after "figure." (the author clicked there).
@@ -206,13 +115,13 @@ scenario('an uploaded image goes in at the cursor of the stem and shows in the p
 scenario('a stored image is picked by keyboard into a choice', async (page) => {
   await signIn(page);
   // Store one image the way the images page does.
-  await page.goto(`${base}/a/DEMO/items/images`);
+  await page.goto(`${app.base}/a/DEMO/items/images`);
   await page.getByLabel('Image').setInputFiles({ name: 'blue.png', mimeType: 'image/png', buffer: png(20, 20, 220) });
   await page.getByRole('button', { name: 'Upload image' }).click();
   const stored = await page.locator('#f-markdown').inputValue();
   const url = stored.slice(4, -1);
 
-  await page.goto(`${base}/a/DEMO/items/new?type=single_choice`);
+  await page.goto(`${app.base}/a/DEMO/items/new?type=single_choice`);
   const choice = page.getByLabel('Choice B (English)');
   await choice.fill('Blue: ');
   await choice.press('End');
@@ -245,7 +154,7 @@ scenario('a stored image is picked by keyboard into a choice', async (page) => {
 
 scenario('without JavaScript the editor keeps its link to the images page', async (page) => {
   await signIn(page);
-  await page.goto(`${base}/a/DEMO/items/new?type=single_choice`);
+  await page.goto(`${app.base}/a/DEMO/items/new?type=single_choice`);
   const link = page.getByRole('link', { name: 'Upload an image (opens a new tab)' });
   assert.equal(await link.getAttribute('href'), '/a/DEMO/items/images');
   assert.equal(await page.getByRole('button', { name: /^Insert image/ }).count(), 0);

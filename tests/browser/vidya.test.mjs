@@ -7,133 +7,29 @@
 // Every test gets a fresh browser context at a 360×740 phone viewport. On
 // failure a full-page screenshot is saved in test-results/.
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { PHONE, results, useVidya, pageScenario } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const results = join(here, 'test-results');
 const PASSWORD = 'vidya-demo-pass';
-const PHONE = { width: 360, height: 740 };
 
-let server;
-let serverLog = '';
-let dataDir;
-let base;
-let browser;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(deadlineMs) {
-  const until = Date.now() + deadlineMs;
-  let last = '';
-  while (Date.now() < until) {
-    if (server.exitCode !== null) {
-      throw new Error(`vidya exited with ${server.exitCode} before it was ready:\n${serverLog}`);
-    }
-    try {
-      const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`vidya was not ready within ${deadlineMs} ms (${last}):\n${serverLog}`);
-}
-
-before(async () => {
-  const bin = process.env.VIDYA_BIN;
-  assert.ok(bin, 'set VIDYA_BIN to a vidya binary, e.g. go build -o /tmp/vidya ./cmd/vidya');
-  dataDir = await mkdtemp(join(tmpdir(), 'vidya-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo'], {
-    env: { ...process.env, VIDYA_DATA_DIR: dataDir, VIDYA_LISTEN: `127.0.0.1:${port}`, VIDYA_BASE_URL: base },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d) => {
-    serverLog = (serverLog + d).slice(-20000);
-  };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  await waitReady(60000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const t = setTimeout(() => server.kill('SIGKILL'), 10000);
-    await once(server, 'exit');
-    clearTimeout(t);
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
-
-function slug(s) {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
-// scenario runs fn with a page in a fresh context, saving a screenshot if
-// it fails.
-function scenario(name, fn, contextOptions = {}) {
-  test(name, async (t) => {
-    const context = await browser.newContext({ viewport: PHONE, locale: 'en-US', ...contextOptions });
-    const page = await context.newPage();
-    // Console errors include CSP violations (inline styles or scripts).
-    const problems = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    try {
-      await fn(page, t);
-      assert.deepEqual(problems.filter((m) => !/responded with a status of 4\d\d/.test(m)), [], 'the browser reported errors');
-    } catch (err) {
-      await mkdir(results, { recursive: true });
-      await page.screenshot({ path: join(results, `${slug(name)}.png`), fullPage: true }).catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
-}
+const app = useVidya({ prefix: 'vidya-browser-' });
+// Some pages answer 4xx on purpose (a wrong password, a refused form).
+const scenario = pageScenario(app, { ignore: /responded with a status of 4\d\d/ });
 
 function unique(prefix) {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
 async function signIn(page, email, password = PASSWORD) {
-  await page.goto(`${base}/signin`);
+  await page.goto(`${app.base}/signin`);
   await page.getByLabel('E-mail', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${app.base}/`);
 }
 
 async function h1(page) {
@@ -142,9 +38,9 @@ async function h1(page) {
 
 scenario('sign-up of a new learner lands signed in', async (page) => {
   const email = `${unique('learner-')}@example.org`;
-  await page.goto(`${base}/`);
+  await page.goto(`${app.base}/`);
   await page.getByRole('link', { name: 'Create an account' }).click();
-  await page.waitForURL(`${base}/signup`);
+  await page.waitForURL(`${app.base}/signup`);
   await page.getByLabel('Name', { exact: true }).fill('Kavya Sharma');
   await page.getByLabel('E-mail', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill('short');
@@ -156,13 +52,13 @@ scenario('sign-up of a new learner lands signed in', async (page) => {
 
   await page.getByLabel('Password', { exact: true }).fill('a long enough password');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${app.base}/`);
   assert.equal(await h1(page), 'Hello, Kavya Sharma');
   assert.match(await page.getByRole('status').textContent(), /Welcome, Kavya Sharma/);
   assert.ok(await page.getByRole('button', { name: 'Sign out' }).isVisible());
 
   await page.getByRole('link', { name: 'Account', exact: true }).click();
-  await page.waitForURL(`${base}/account`);
+  await page.waitForURL(`${app.base}/account`);
   assert.match(await page.locator('main').textContent(), new RegExp(email.replace(/[.]/g, '\\.')));
 });
 
@@ -174,16 +70,16 @@ scenario('sign-in with a demo user shows their authority and role', async (page)
   assert.match(main, /Learner/);
   // Admin links are not offered to a learner, and admin pages are not found.
   assert.equal(await page.getByRole('link', { name: 'Manage users' }).count(), 0);
-  const res = await page.goto(`${base}/admin/authorities`);
+  const res = await page.goto(`${app.base}/admin/authorities`);
   assert.equal(res.status(), 404);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${app.base}/`);
   assert.match(await page.getByRole('status').textContent(), /signed out/);
 });
 
 scenario('a wrong password shows the message and keeps the e-mail', async (page) => {
-  await page.goto(`${base}/signin`);
+  await page.goto(`${app.base}/signin`);
   await page.getByLabel('E-mail', { exact: true }).fill('author@demo.vidya.test');
   await page.getByLabel('Password', { exact: true }).fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -200,13 +96,13 @@ scenario('the Hindi switch renders Devanagari', async (page, t) => {
   page.on('request', (r) => {
     if (r.resourceType() === 'font') fonts.push(r.url());
   });
-  await page.goto(`${base}/signin`);
+  await page.goto(`${app.base}/signin`);
   await page.waitForLoadState('networkidle');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.deepEqual(fonts, [], 'a Latin-only page downloaded a font');
 
   await page.getByRole('link', { name: 'हिन्दी' }).click();
-  await page.waitForURL(`${base}/signin`);
+  await page.waitForURL(`${app.base}/signin`);
   await page.evaluate(() => document.fonts.ready);
   assert.equal(await page.getAttribute('html', 'lang'), 'hi');
   assert.equal(await h1(page), 'साइन इन करें');
@@ -250,7 +146,7 @@ scenario('the Hindi switch renders Devanagari', async (page, t) => {
 
   // Our vendored copy decodes as a font (phones without a Devanagari font
   // get it through the @font-face url()).
-  const css = await (await fetch(`${base}${await page.getAttribute('link[rel=stylesheet]', 'href')}`)).text();
+  const css = await (await fetch(`${app.base}${await page.getAttribute('link[rel=stylesheet]', 'href')}`)).text();
   for (const [, url] of css.matchAll(/url\((\/static\/fonts\/[^)]+)\)/g)) {
     const status = await page.evaluate(async (u) => {
       const f = new FontFace('Probe', `url(${u})`);
@@ -267,7 +163,7 @@ scenario('the Hindi switch renders Devanagari', async (page, t) => {
 scenario('the sign-in page fits a phone, in English and Hindi', async (page, t) => {
   await mkdir(results, { recursive: true });
   for (const lang of ['en', 'hi']) {
-    await page.goto(`${base}/lang/${lang}?next=/signin`);
+    await page.goto(`${app.base}/lang/${lang}?next=/signin`);
     await page.evaluate(() => document.fonts.ready);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${lang}: the page scrolls sideways by ${overflow}px`);
@@ -285,7 +181,7 @@ scenario('the sign-in page is light', async (page, t) => {
   // A first visit each: a fresh context (empty cache), the language chosen
   // by the browser's Accept-Language.
   for (const [lang, locale] of [['en', 'en-US'], ['hi', 'hi-IN']]) {
-    const context = await browser.newContext({ viewport: PHONE, locale });
+    const context = await app.browser.newContext({ viewport: PHONE, locale });
     try {
       const p = await context.newPage();
       const seen = [];
@@ -293,7 +189,7 @@ scenario('the sign-in page is light', async (page, t) => {
         const s = await req.sizes();
         seen.push({ url: req.url(), type: req.resourceType(), transfer: s.responseBodySize + s.responseHeadersSize, body: s.responseBodySize });
       });
-      await p.goto(`${base}/signin`);
+      await p.goto(`${app.base}/signin`);
       await p.waitForLoadState('networkidle');
       assert.equal(await p.getAttribute('html', 'lang'), lang);
       const total = seen.reduce((n, r) => n + r.transfer, 0);
@@ -311,12 +207,12 @@ scenario('the sign-in page is light', async (page, t) => {
     }
   }
   // What a phone without any Devanagari font would add on a Hindi page.
-  await page.goto(`${base}/signin`);
-  const css = await (await fetch(`${base}${await page.getAttribute('link[rel=stylesheet]', 'href')}`)).text();
+  await page.goto(`${app.base}/signin`);
+  const css = await (await fetch(`${app.base}${await page.getAttribute('link[rel=stylesheet]', 'href')}`)).text();
   const fonts = [...css.matchAll(/url\((\/static\/fonts\/[^)]+)\)/g)].map((m) => m[1]);
   assert.equal(fonts.length, 2);
   for (const f of fonts) {
-    const b = (await (await fetch(base + f)).arrayBuffer()).byteLength;
+    const b = (await (await fetch(app.base + f)).arrayBuffer()).byteLength;
     t.diagnostic(`font ${f}: ${b} B (fetched only by Hindi pages on phones without a Devanagari font)`);
   }
 });
@@ -328,7 +224,7 @@ scenario('a platform admin creates an authority; its admin adds a user who is li
 
   await signIn(page, 'platform@demo.vidya.test');
   await page.getByRole('link', { name: 'Authorities' }).first().click();
-  await page.waitForURL(`${base}/admin/authorities`);
+  await page.waitForURL(`${app.base}/admin/authorities`);
   await page.getByLabel('Code', { exact: true }).fill(code);
   await page.getByLabel('Authority name', { exact: true }).fill('Playwright State Board');
   await page.getByLabel('Contact e-mail', { exact: true }).fill('office@board.example');
@@ -336,12 +232,12 @@ scenario('a platform admin creates an authority; its admin adds a user who is li
   await page.getByRole('button', { name: 'Create authority' }).click();
   await page.getByText(`Authority ${code} has been created.`).waitFor();
   await page.getByRole('link', { name: code, exact: true }).click();
-  await page.waitForURL(`${base}/a/${code}`);
+  await page.waitForURL(`${app.base}/a/${code}`);
   assert.equal(await h1(page), `Playwright State Board ${code}`);
 
   // The platform admin makes the authority's first administrator.
   await page.getByRole('link', { name: 'Manage users' }).click();
-  await page.waitForURL(`${base}/a/${code}/users`);
+  await page.waitForURL(`${app.base}/a/${code}/users`);
   await page.getByLabel('E-mail', { exact: true }).fill(adminEmail);
   await page.getByLabel('Name', { exact: true }).fill('Board Boss');
   await page.getByLabel('First password (optional)').fill('boss password 123');
@@ -351,12 +247,12 @@ scenario('a platform admin creates an authority; its admin adds a user who is li
   assert.equal(await page.getByRole('row', { name: new RegExp(adminEmail.replace(/[.]/g, '\\.')) }).count(), 1);
 
   // That administrator signs in on another device and adds a learner.
-  const other = await browser.newContext({ viewport: PHONE, locale: 'en-US' });
+  const other = await app.browser.newContext({ viewport: PHONE, locale: 'en-US' });
   const p2 = await other.newPage();
   try {
     await signIn(p2, adminEmail, 'boss password 123');
     await p2.getByRole('link', { name: 'Manage users' }).click();
-    await p2.waitForURL(`${base}/a/${code}/users`);
+    await p2.waitForURL(`${app.base}/a/${code}/users`);
     await p2.getByLabel('E-mail', { exact: true }).fill(learnerEmail);
     await p2.getByLabel('Name', { exact: true }).fill('Pupil One');
     await p2.getByLabel('Learner', { exact: true }).check();
@@ -377,9 +273,9 @@ scenario('a platform admin creates an authority; its admin adds a user who is li
 scenario('an author previews and imports a GIFT file', async (page) => {
   await signIn(page, 'author@demo.vidya.test');
   await page.getByRole('link', { name: 'Item bank' }).first().click();
-  await page.waitForURL(`${base}/a/DEMO/items`);
+  await page.waitForURL(`${app.base}/a/DEMO/items`);
   await page.getByRole('link', { name: 'Import a file' }).click();
-  await page.waitForURL(`${base}/a/DEMO/items/import`);
+  await page.waitForURL(`${app.base}/a/DEMO/items/import`);
   await page.getByLabel('Item file').setInputFiles(join(here, 'fixtures', 'physics.gift'));
   await page.getByRole('button', { name: 'Check the file' }).click();
   await page.getByText('This is a preview: nothing has been imported yet.').waitFor();
@@ -388,7 +284,7 @@ scenario('an author previews and imports a GIFT file', async (page) => {
   await page.getByRole('button', { name: 'Import now' }).click();
   await page.getByText('The items have been imported as drafts.').waitFor();
   await page.getByRole('link', { name: 'Go to the item bank' }).click();
-  await page.waitForURL(`${base}/a/DEMO/items`);
+  await page.waitForURL(`${app.base}/a/DEMO/items`);
   await page.getByRole('link', { name: 'PW-GIFT-1 refraction' }).first().click();
   await page.locator('.phone').waitFor();
   assert.match(await page.locator('.phone').textContent(), /Light bends/);
@@ -403,7 +299,7 @@ scenario('a bilingual item previews in English and Hindi, with typeset maths', a
     if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
   });
   await signIn(page, 'author@demo.vidya.test');
-  await page.goto(`${base}/a/DEMO/items/import`);
+  await page.goto(`${app.base}/a/DEMO/items/import`);
   await page.getByLabel('Item file').setInputFiles(join(here, 'fixtures', 'bilingual.csv'));
   await page.getByLabel('Import only the valid items', { exact: false }).check();
   await page.getByRole('button', { name: 'Check the file' }).click();
@@ -415,7 +311,7 @@ scenario('a bilingual item previews in English and Hindi, with typeset maths', a
     const s = await req.sizes();
     seen.push({ url: new URL(req.url()).pathname, body: s.responseBodySize });
   });
-  await page.goto(`${base}${href}`);
+  await page.goto(`${app.base}${href}`);
   await page.locator('.phone .katex').first().waitFor();
   assert.equal(await page.locator('.phone').getAttribute('lang'), 'en');
   assert.match(await page.locator('.phone').textContent(), /What is/);
@@ -443,7 +339,7 @@ scenario('a bilingual item previews in English and Hindi, with typeset maths', a
 
 scenario('the editor previews maths live and saves a draft', async (page) => {
   await signIn(page, 'author@demo.vidya.test');
-  await page.goto(`${base}/a/DEMO/items/new`);
+  await page.goto(`${app.base}/a/DEMO/items/new`);
   await page.getByRole('link', { name: 'Single correct answer' }).click();
   await page.waitForURL(/type=single_choice/);
   const en = page.locator('fieldset[lang=en]');
