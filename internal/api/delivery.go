@@ -82,6 +82,11 @@ func (a *API) deliveryRoutes() []route {
 			handle: func(w http.ResponseWriter, r *http.Request, _ *identity.Principal) (any, error) {
 				return d.Result(r.Context(), examTicket(r))
 			}},
+		{method: "POST", path: "/api/v1/exam/next-section", summary: "Close the open section early and open the next, on a paper whose sections have their own time; cannot be undone", access: candidate,
+			out: assess.AttemptState{},
+			handle: func(w http.ResponseWriter, r *http.Request, _ *identity.Principal) (any, error) {
+				return d.NextSection(r.Context(), examTicket(r))
+			}},
 		{method: "POST", path: "/api/v1/exam/submit", summary: "Submit the attempt with the answers saved so far", access: candidate,
 			out: assess.AttemptState{},
 			handle: func(w http.ResponseWriter, r *http.Request, _ *identity.Principal) (any, error) {

@@ -221,6 +221,7 @@ var unscopedRoutes = map[string]string{
 	"POST /api/v1/exam/answers":                "exam ticket",
 	"POST /api/v1/exam/submit":                 "exam ticket",
 	"GET /api/v1/exam/result":                  "exam ticket",
+	"POST /api/v1/exam/next-section":           "exam ticket",
 	"GET /api/v1/exam/challenges":              "exam ticket",
 	"POST /api/v1/exam/challenges":             "exam ticket",
 }

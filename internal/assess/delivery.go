@@ -131,6 +131,9 @@ type liveExam struct {
 	scoreOnce sync.Once
 	scoring   map[int64]*Scorer // set once by scorers
 	scoreErr  error
+
+	sectionOnce sync.Once
+	sectionOf   map[int64]int // set once by sectionIndex
 }
 
 func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
@@ -645,7 +648,11 @@ type AttemptState struct {
 	Deadline   time.Time  `json:"deadline,omitzero"`
 	ServerTime time.Time  `json:"server_time"`
 	Submitted  *time.Time `json:"submitted_at,omitempty"`
-	Answers    []Answer   `json:"answers"`
+	// Section is the index of the open section, and SectionCloses when it
+	// closes, on a paper whose sections have their own time.
+	Section       *int      `json:"section,omitempty"`
+	SectionCloses time.Time `json:"section_closes,omitzero"`
+	Answers       []Answer  `json:"answers"`
 }
 
 // State returns the attempt's saved answers, its deadline and the server
@@ -657,13 +664,24 @@ func (d *Delivery) State(ctx context.Context, ticket string) (*AttemptState, err
 		return nil, err
 	}
 	st := &AttemptState{ServerTime: d.now(), Answers: []Answer{}}
-	var deadline *time.Time
+	var deadline, sectionStart *time.Time
+	var began time.Time
+	var section int
 	// The ticket is signed: its attempt is the caller's.
-	if err := d.db.QueryRow(ctx, `SELECT device, deadline, submitted_at FROM attempts WHERE id = $1`, t.Attempt).Scan(&st.Device, &deadline, &st.Submitted); err != nil {
+	if err := d.db.QueryRow(ctx, `SELECT device, deadline, submitted_at, section, section_started_at, started_at FROM attempts WHERE id = $1`, t.Attempt).
+		Scan(&st.Device, &deadline, &st.Submitted, &section, &sectionStart, &began); err != nil {
 		return nil, errs.Wrap(op, err)
 	}
 	if deadline != nil {
 		st.Deadline = deadline.UTC()
+		if le, err := d.liveFor(ctx, t); err == nil && le.v.Test.SectionTimed() {
+			from := began
+			if sectionStart != nil {
+				from = *sectionStart
+			}
+			open, closes := le.sectionAt(section, from, began, *deadline, st.ServerTime)
+			st.Section, st.SectionCloses = &open, closes.UTC()
+		}
 	}
 	if st.Device != t.Device {
 		return nil, takenOver()
@@ -753,7 +771,7 @@ func (d *Delivery) Save(ctx context.Context, ticket string, answers []Answer) (*
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	res, err := d.saver.save(ctx, &saveReq{attempt: t.Attempt, device: t.Device, arrived: arrived, rows: rows})
+	res, err := d.saver.save(ctx, &saveReq{attempt: t.Attempt, device: t.Device, arrived: arrived, rows: rows, paper: le})
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,8 @@ type saveReq struct {
 	// start or resume), instead of saving: its error is the request's.
 	// It must leave the transaction usable when it returns a domain error.
 	exec func(ctx context.Context, tx *database.Tx) error
+	// paper is the paper the rows answer, for section time limits.
+	paper *liveExam
 
 	res  SaveResult
 	err  error
@@ -155,9 +157,12 @@ func (s *saver) commitBatch(batch []*saveReq) {
 }
 
 type attemptState struct {
-	device    int32
-	deadline  *time.Time // nil for an untimed practice test
-	submitted bool
+	device       int32
+	deadline     *time.Time // nil for an untimed practice test
+	submitted    bool
+	section      int
+	sectionStart *time.Time
+	began        time.Time
 }
 
 type rowKey struct{ attempt, item int64 }
@@ -206,6 +211,10 @@ func (s *saver) commit(batch []*saveReq) error {
 			case st.deadline != nil && r.arrived.After(*st.deadline):
 				r.err = &errs.Error{Kind: errs.Conflict, Op: "assess: save", Code: CodeDeadlinePassed,
 					Message: fmt.Sprintf("the time for this exam ended at %s; answers sent after it are not kept", st.deadline.UTC().Format(time.RFC3339))}
+				continue
+			}
+			if err := r.checkSection(st); err != nil {
+				r.err = err
 				continue
 			}
 			if st.deadline != nil {
@@ -278,7 +287,7 @@ func readStates(ctx context.Context, tx *database.Tx, batch []*saveReq) (map[int
 		}
 	}
 	var q strings.Builder
-	q.WriteString(`SELECT id, device, deadline, submitted_at IS NOT NULL FROM attempts WHERE id IN (`)
+	q.WriteString(`SELECT id, device, deadline, submitted_at IS NOT NULL, section, section_started_at, started_at FROM attempts WHERE id IN (`)
 	ph := placeholders(tx.Dialect())
 	for i := range ids {
 		if i > 0 {
@@ -296,7 +305,7 @@ func readStates(ctx context.Context, tx *database.Tx, batch []*saveReq) (map[int
 	for rows.Next() {
 		var id int64
 		var st attemptState
-		if err := rows.Scan(&id, &st.device, &st.deadline, &st.submitted); err != nil {
+		if err := rows.Scan(&id, &st.device, &st.deadline, &st.submitted, &st.section, &st.sectionStart, &st.began); err != nil {
 			return nil, errs.Wrap("assess: save", err)
 		}
 		out[id] = st

@@ -51,8 +51,9 @@ export const ITEMS = [
 
 // setUpExam makes the exam and returns its candidates' roll numbers and
 // access codes (as issued: with dashes, in capitals). The shift opened a
-// minute ago; the paper lasts duration seconds.
-export async function setUpExam(base, candidates, duration = 3600) {
+// minute ago; the paper lasts duration seconds, or, given sectionTimes,
+// its two sections have those times (seconds) of their own.
+export async function setUpExam(base, candidates, duration = 3600, sectionTimes = null) {
   const author = await staff(base, 'author@demo.vidya.test');
   const approver = await staff(base, 'approver@demo.vidya.test');
   const admin = await staff(base, 'admin@demo.vidya.test');
@@ -66,11 +67,11 @@ export async function setUpExam(base, candidates, duration = 3600) {
   }
   const q = (from, to) => ids.slice(from, to).map((id) => ({ item_id: id }));
   const test = await author('POST', '/api/v1/authorities/DEMO/tests', {
-    kind: 'exam', title: 'Runner check', languages: ['en', 'hi'], duration,
+    kind: 'exam', title: 'Runner check', languages: ['en', 'hi'], duration: sectionTimes ? 0 : duration,
     instructions: { en: 'Answer every question.\n\nNo calculators.', hi: 'हर प्रश्न का उत्तर दें।\n\nकैलकुलेटर नहीं।' },
     sections: [
-      { id: 'A', title: { en: 'Part A', hi: 'भाग क' }, questions: q(0, 4) },
-      { id: 'B', title: { en: 'Part B', hi: 'भाग ख' }, questions: q(4, 8) },
+      { id: 'A', title: { en: 'Part A', hi: 'भाग क' }, questions: q(0, 4), ...(sectionTimes && { duration: sectionTimes[0] }) },
+      { id: 'B', title: { en: 'Part B', hi: 'भाग ख' }, questions: q(4, 8), ...(sectionTimes && { duration: sectionTimes[1] }) },
     ],
   }, 201);
   await approver('POST', `/api/v1/authorities/DEMO/tests/${test.id}/publish`, { revision: test.revision }, 200);

@@ -276,3 +276,40 @@ scenario('when the time is up, pending answers are sent and the candidate is tol
   const late = await examAPI(app.base, 'POST', '/api/v1/exam/answers', ticket, { answers: [{ item_id: short.items[0], seq: Date.now(), response: null }] });
   assert.match(late.body.type, /deadline-passed|attempt-submitted/);
 });
+
+scenario('sections with their own time open one after the other', async (open) => {
+  // Part A has 20 seconds, part B ten minutes.
+  const sx = await setUpExam(app.base, [{ roll: 'S0001', name: 'Esha Nair' }, { roll: 'S0002', name: 'Farid Ali' }], 0, [20, 600]);
+  const begin = async (roll) => {
+    const page = await open();
+    await page.goto(`${app.base}/exam/`);
+    await page.getByLabel('Roll number').fill(roll);
+    await page.getByLabel('Access code').fill(sx.codes[roll]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('I have read and understood the instructions.').check();
+    await page.getByRole('button', { name: 'Start the exam' }).click();
+    await page.getByRole('heading', { name: 'Question 1 of 8' }).waitFor();
+    return page;
+  };
+  const tab = (page, name) => page.locator('#x-tabs button', { hasText: name });
+
+  // Moving on early, with the candidate's confirmation.
+  const page = await begin('S0001');
+  assert.ok(await page.locator('#x-sec-wrap').isVisible(), 'no section timer');
+  assert.ok(await tab(page, 'Part B').isDisabled(), 'part B open before its time');
+  await page.getByLabel(/Jupiter/).check();
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Go to the next section' }).click();
+  await page.getByRole('heading', { name: 'Question 5 of 8' }).waitFor();
+  assert.ok(await tab(page, 'Part A').isDisabled(), 'part A still open after moving on');
+  assert.ok(await page.getByRole('button', { name: 'Go to the next section' }).isHidden(), 'a next section after the last');
+  const ticket = await ticketOf(page);
+  const { body } = await examAPI(app.base, 'GET', '/api/v1/exam/state', ticket);
+  assert.equal(body.section, 1);
+  assert.deepEqual(body.answers.find((x) => x.item_id === sx.items[0])?.response, { choices: ['A'] });
+
+  // Part A closing on its own when its time is up.
+  const other = await begin('S0002');
+  await other.getByRole('heading', { name: 'Question 5 of 8' }).waitFor({ timeout: 40000 });
+  assert.ok(await tab(other, 'Part A').isDisabled(), 'part A still open after its time');
+});

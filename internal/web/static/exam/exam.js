@@ -255,6 +255,9 @@ async function runner() {
   }
   if (state.submitted_at) return ended('submitted_title', state);
   S.paper = paper;
+  // Sections with their own time: only the open one can be answered.
+  S.sectioned = paper.sections.some((sec) => sec.duration > 0);
+  S.section = undefined;
   S.items = new Map(paper.items.map((it) => [it.id, it]));
   S.answers = new Map();
   for (const x of state.answers) S.answers.set(x.item_id, { response: x.response, marked: x.marked, seq: x.seq });
@@ -276,6 +279,7 @@ async function runner() {
   S.first = S.pending.size ? Date.now() : 0;
   S.failed = offline ? 'offline' : '';
   S.cur = Math.min((await kvGet('cur:' + a)) || 0, paper.slots.length - 1);
+  sectionFrom(state);
   const langs = paper.languages || [];
   S.defLang = langs.includes(LANG) ? LANG : langs[0];
   $('x-title').textContent = paper.title;
@@ -315,6 +319,25 @@ function stateOf(id) {
   return S.visited.has(id) ? 'na' : 'nv';
 }
 const sectionSlots = (sec) => S.paper.slots.map((s, i) => [s, i]).filter(([s]) => s.section === sec);
+
+// sectionFrom takes the open section and when it closes from the
+// server's state, and moves to it if the candidate is elsewhere.
+function sectionFrom(state) {
+  if (!S.sectioned || state.section === undefined) return;
+  const moved = S.section !== undefined && S.section !== state.section;
+  S.section = state.section;
+  S.sectionCloses = Date.parse(state.section_closes);
+  // Answers kept for a section that has closed would be refused for ever.
+  for (const [id, r] of S.pending) {
+    const slot = S.paper.slots.find((x) => x.item_id === id);
+    if (slot && slot.section < S.section) forget([r]);
+  }
+  if (S.cur !== undefined && S.paper.slots[S.cur]?.section !== S.section) {
+    S.cur = sectionSlots(S.section)[0]?.[1] ?? S.cur;
+  }
+  if (moved && S.items) render();
+}
+const canVisit = (i) => !S.sectioned || S.paper.slots[i]?.section === S.section;
 const title = (m) => (m && (m[S.defLang] || m[LANG] || Object.values(m)[0])) || '';
 
 function tabs() {
@@ -334,7 +357,7 @@ function tabs() {
 }
 
 function go(i) {
-  if (i < 0 || i >= S.paper.slots.length) return;
+  if (i < 0 || i >= S.paper.slots.length || !canVisit(i)) return;
   if (S.paper.navigation === 'linear' && i < S.cur) return;
   S.cur = i;
   kvPut('cur:' + S.attempt, i);
@@ -378,12 +401,14 @@ function render() {
   q.dispatchEvent(new CustomEvent('vidya:content', { bubbles: true }));
 
   const linear = S.paper.navigation === 'linear';
-  $('x-prev').disabled = S.cur === 0;
-  $('x-next').disabled = S.cur === n - 1;
+  $('x-prev').disabled = S.cur === 0 || !canVisit(S.cur - 1);
+  $('x-next').disabled = S.cur === n - 1 || !canVisit(S.cur + 1);
+  $('x-next-sec').hidden = !S.sectioned || S.section >= S.paper.sections.length - 1;
+  $('x-sec-wrap').hidden = !S.sectioned;
   $('x-clear').disabled = !answered(it.id);
   [...$('x-tabs').children].forEach((b, k) => {
     b.setAttribute('aria-pressed', String(k === slot.section));
-    b.disabled = linear && k < slot.section;
+    b.disabled = (linear && k < slot.section) || (S.sectioned && k !== S.section);
   });
   palette();
 }
@@ -658,6 +683,9 @@ function stopped(p) {
     case 'not-started':
       start();
       return true;
+    case 'section-closed':
+      resync();
+      return true;
   }
   if (p.status === 401) {
     // The ticket expired: sign in again; pending answers stay on this
@@ -679,6 +707,16 @@ $('x-take-back').addEventListener('click', () => start());
 function tick() {
   const left = S.deadline - now();
   $('x-timer').textContent = fmtDur(left);
+  if (S.sectioned && S.sectionCloses) {
+    const sleft = S.sectionCloses - now();
+    $('x-sec-timer').textContent = fmtDur(sleft);
+    if (sleft <= 0 && left > 0 && !S.secSync) {
+      // The section's time is up: send what is kept, then ask the server
+      // which section is open now.
+      S.secSync = true;
+      flush().then(resync).finally(() => { S.secSync = false; });
+    }
+  }
   $('x-timer').parentElement.classList.toggle('x-low', left < 5 * 60000);
   if (left <= 5000 && S.pending.size && !S.endFlush) {
     S.endFlush = true;
@@ -700,7 +738,8 @@ async function resync() {
     const st = await api('GET', '/api/v1/exam/state');
     kvPut('state:' + S.attempt, st);
     S.acked = new Map(st.answers.map((x) => [x.item_id, x]));
-    if (st.submitted_at) ended('submitted_title', st);
+    if (st.submitted_at) return ended('submitted_title', st);
+    sectionFrom(st);
   } catch (p) {
     if (p.status) stopped(p);
   }
@@ -711,6 +750,20 @@ async function resync() {
 function current() {
   return itemAt(S.cur).id;
 }
+$('x-next-sec').addEventListener('click', async (e) => {
+  if (!window.confirm(TXT.next_section_confirm)) return;
+  e.target.disabled = true;
+  try {
+    await flush();
+    const st = await api('POST', '/api/v1/exam/next-section');
+    sectionFrom(st);
+    render();
+  } catch (p) {
+    if (!p.status || !stopped(p)) error(p.message);
+  } finally {
+    e.target.disabled = false;
+  }
+});
 $('x-prev').addEventListener('click', () => go(S.cur - 1));
 $('x-next').addEventListener('click', () => go(S.cur + 1));
 $('x-save').addEventListener('click', () => {
