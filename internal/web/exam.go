@@ -90,3 +90,27 @@ func (w *Web) examServiceWorker(rw http.ResponseWriter, r *http.Request) {
 		_, _ = rw.Write(swBody)
 	}
 }
+
+// examResults serves the runner's result and challenge views, with their
+// words, as an HTML fragment in the reader's language. The runner loads
+// it after the exam, so that the shell every candidate loads on exam day
+// stays small.
+func (w *Web) examResults(rw http.ResponseWriter, r *http.Request) {
+	v := w.newView(r, examPage{Languages: languages})
+	var b bytes.Buffer
+	if err := w.pages[v.Lang]["exam"].ExecuteTemplate(&b, "exam-results", v); err != nil {
+		w.log.ErrorContext(r.Context(), "render exam results", "request_id", v.RequestID, "err", err)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", v.Lang)
+	h.Set("Cache-Control", "no-cache")
+	h.Add("Vary", "Cookie, Accept-Language")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	if r.Method != http.MethodHead {
+		_, _ = rw.Write(b.Bytes())
+	}
+}

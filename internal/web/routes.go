@@ -76,6 +76,16 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /a/{code}/exams/{id}/results/publish", w.publishResults)
 	mux.HandleFunc("GET /a/{code}/exams/{id}/histogram.svg", w.histogram)
 
+	// Marking essays and deciding challenges of the answer key.
+	mux.HandleFunc("GET /a/{code}/exams/{id}/marking", w.marking)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/marking/next", w.markNext)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/marking/scripts/{script}", w.markScript)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/marking/settings", w.markingSettings)
+	mux.HandleFunc("GET /a/{code}/exams/{id}/challenges", w.challenges)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/challenges/window", w.challengeWindow)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/challenges/regrade", w.regradeNow)
+	mux.HandleFunc("POST /a/{code}/exams/{id}/challenges/{item}/decision", w.decideChallenge)
+
 	// Learners practise an authority's mock tests in the same runner.
 	mux.HandleFunc("GET /a/{code}/practice", w.practice)
 	mux.HandleFunc("POST /a/{code}/practice/{id}", w.practise)
@@ -84,6 +94,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /exam", w.examRedirect)
 	mux.HandleFunc("GET /exam/{$}", w.examRunner)
 	mux.HandleFunc("GET /exam/sw.js", w.examServiceWorker)
+	mux.HandleFunc("GET /exam/results", w.examResults)
 
 	mux.HandleFunc("GET /admin/authorities", w.authorities)
 	mux.HandleFunc("POST /admin/authorities", w.createAuthority)

@@ -60,7 +60,7 @@ var pageNames = []string{
 	"authority", "members", "member", "audit", "authorities", "outbox", "error",
 	"items", "item", "item_edit", "item_import", "item_images", "topics",
 	"exam", "practice",
-	"test_list", "test_edit", "exam_list", "exam_page",
+	"test_list", "test_edit", "exam_list", "exam_page", "exam_marking", "exam_challenges",
 }
 
 // New parses the embedded templates and catalogues and indexes the static
