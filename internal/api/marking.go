@@ -80,6 +80,19 @@ func (a *API) markingRoutes() []route {
 				return d.MarkingProgress(r.Context(), p, r.PathValue("code"), eid)
 			}},
 
+		{method: "GET", path: exam + "/challenges/window", summary: "An exam's answer-key challenge window (none: not set)", access: signedIn,
+			out: assess.ChallengeWindow{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := pathID(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				win, err := d.ChallengeWindowOf(r.Context(), p, r.PathValue("code"), eid)
+				if err == nil && win == nil {
+					return nil, errs.E(errs.NotFound, "api", "exam %d has no challenge window", eid)
+				}
+				return win, err
+			}},
 		{method: "PUT", path: exam + "/challenges/window", summary: "Open or move the answer-key challenge window, after the last shift (administrators)", access: signedIn,
 			in: (*assess.ChallengeWindow)(nil), out: assess.ChallengeWindow{},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
@@ -132,11 +145,10 @@ func (a *API) markingRoutes() []route {
 				return listOf(list, ""), err
 			}},
 
-		{method: "GET", path: "/api/v1/exam/challenges", summary: "The candidate's challenges of the answer key, with their status", access: candidate,
-			out: List[assess.Challenge]{},
+		{method: "GET", path: "/api/v1/exam/challenges", summary: "The candidate's challenges of the answer key, with their status, and the challenge window", access: candidate,
+			out: assess.CandidateChallenges{},
 			handle: func(w http.ResponseWriter, r *http.Request, _ *identity.Principal) (any, error) {
-				list, err := d.MyChallenges(r.Context(), examTicket(r))
-				return listOf(list, ""), err
+				return d.CandidateChallenges(r.Context(), examTicket(r))
 			}},
 		{method: "POST", path: "/api/v1/exam/challenges", summary: "Challenge the key of a question on the candidate's paper, once, while the challenge window is open", access: candidate,
 			in: (*assess.ChallengeInput)(nil), out: assess.Challenge{}, status: http.StatusCreated,

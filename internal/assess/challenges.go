@@ -210,6 +210,61 @@ func (d *Delivery) Challenge(ctx context.Context, ticket string, in ChallengeInp
 	return c, nil
 }
 
+// ChallengeWindowOf returns an exam's challenge window, nil if none was
+// set. Readers of exams.
+func (d *Delivery) ChallengeWindowOf(ctx context.Context, p *identity.Principal, code string, examID int64) (*ChallengeWindow, error) {
+	a, err := d.bank.authority(ctx, p, code, examReadRoles)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.bank.loadExam(ctx, d.db, a.ID, examID); err != nil {
+		return nil, err
+	}
+	return d.windowOf(ctx, examID)
+}
+
+func (d *Delivery) windowOf(ctx context.Context, examID int64) (*ChallengeWindow, error) {
+	var opens, closes *time.Time
+	if err := d.db.QueryRow(ctx, `SELECT challenge_opens_at, challenge_closes_at FROM exams WHERE id = $1`, examID).Scan(&opens, &closes); err != nil {
+		return nil, errs.Wrap("assess: challenge window", err)
+	}
+	if opens == nil || closes == nil {
+		return nil, nil
+	}
+	return &ChallengeWindow{OpensAt: opens.UTC(), ClosesAt: closes.UTC()}, nil
+}
+
+// CandidateChallenges is what a candidate sees of challenges: their own,
+// and the window, open now or not.
+type CandidateChallenges struct {
+	Items  []Challenge      `json:"items"`
+	Window *ChallengeWindow `json:"window,omitempty"`
+	Open   bool             `json:"open"`
+}
+
+// CandidateChallenges lists the candidate's challenges with the exam's
+// challenge window.
+func (d *Delivery) CandidateChallenges(ctx context.Context, ticket string) (*CandidateChallenges, error) {
+	t, err := d.ticket(ticket, true)
+	if err != nil {
+		return nil, err
+	}
+	items, err := d.MyChallenges(ctx, ticket)
+	if err != nil {
+		return nil, err
+	}
+	out := &CandidateChallenges{Items: items}
+	if t.Practice() {
+		return out, nil
+	}
+	if out.Window, err = d.windowOf(ctx, t.Exam); err != nil {
+		return nil, err
+	}
+	now := d.now()
+	out.Open = out.Window != nil && !now.Before(out.Window.OpensAt) && now.Before(out.Window.ClosesAt)
+	return out, nil
+}
+
 // MyChallenges lists the candidate's challenges with their status.
 func (d *Delivery) MyChallenges(ctx context.Context, ticket string) ([]Challenge, error) {
 	const op = "assess: challenges"

@@ -209,12 +209,20 @@ func TestKeyChallenges(t *testing.T) {
 			if res.Score != 3 {
 				t.Errorf("R1's published score %v", res.Score)
 			}
-			// The frozen version keeps its key: the correction lives with
+			// The sheet shows the corrected key and the dropped question;
+			// the frozen version keeps its key: the correction lives with
 			// the exam.
 			for _, e := range res.Sheet {
-				if e.ItemID == x.q1 && (len(e.Key.Choices) != 1 || e.Key.Choices[0] != "B") {
-					t.Errorf("the version's key changed: %v", e.Key)
+				if e.ItemID == x.q1 && (!e.Corrected || len(e.Key.Choices) != 1 || e.Key.Choices[0] != "A") {
+					t.Errorf("the sheet does not show the corrected key: %+v", e)
 				}
+				if e.ItemID == x.q2 && !e.Dropped {
+					t.Errorf("the sheet does not show the dropped question: %+v", e)
+				}
+			}
+			v, err := x.bank.PublishedTest(ctx, x.admin, "HKCL", x.exam.TestID, x.exam.TestVersion)
+			if err != nil || v.Items[x.q1].Key.Choices[0] != "B" {
+				t.Errorf("the version's key changed: %v, %v", v.Items[x.q1].Key, err)
 			}
 		})
 	})

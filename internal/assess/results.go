@@ -77,6 +77,11 @@ type SheetEntry struct {
 	Score    float64   `json:"score"`
 	Correct  bool      `json:"correct,omitempty"`
 	Ignored  bool      `json:"ignored,omitempty"`
+	// Corrected says the key was corrected after a challenge (Key is the
+	// corrected one); Dropped that the question was dropped and everyone
+	// whose paper had it got its marks.
+	Corrected bool `json:"corrected,omitempty"`
+	Dropped   bool `json:"dropped,omitempty"`
 	// Solution is each language's explanation, as safe HTML.
 	Solution map[string]string `json:"solution,omitempty"`
 }
@@ -151,9 +156,23 @@ func (d *Delivery) sheet(ctx context.Context, le *liveExam, t Ticket, out *Candi
 	if err != nil {
 		return nil, err
 	}
+	var decided map[int64]*KeyDecision
+	if !t.Practice() {
+		if decided, err = d.decisions(ctx, d.db, t.Exam); err != nil {
+			return nil, err
+		}
+	}
 	for i, slot := range paper.Slots {
 		it := le.v.Items[slot.ItemID]
 		e := SheetEntry{ItemID: slot.ItemID, Section: le.v.Test.Sections[slot.Section].ID, Response: answers[slot.ItemID], Key: it.Key}
+		if k := decided[slot.ItemID]; k != nil {
+			switch {
+			case k.Action == DecisionAccept && k.Key != nil:
+				e.Key, e.Corrected = *k.Key, true
+			case k.Action == DecisionDrop:
+				e.Dropped = true
+			}
+		}
 		if i < len(res.Items) && res.Items[i].ItemID == slot.ItemID {
 			e.Score, e.Correct, e.Ignored = res.Items[i].Score, res.Items[i].Correct, res.Items[i].Ignored
 		}

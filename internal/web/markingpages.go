@@ -444,6 +444,8 @@ type challengesData struct {
 	// Message is a refused decision's message when the question's form
 	// is not on the page (a question decided already, or not challenged).
 	Message string
+	// Window is the challenge window set now; nil if none.
+	Window *assess.ChallengeWindow
 	// Regrading says some accepted or dropped key is still being applied.
 	Regrading bool
 	Decided   bool // some key was accepted or dropped
@@ -508,6 +510,10 @@ func (w *Web) challengesPage(rw http.ResponseWriter, r *http.Request, p *identit
 		}
 	}
 	d := &challengesData{A: a, E: e, Offsets: offsets, WindowForm: orEmpty(st.window)}
+	if d.Window, err = w.cfg.Delivery.ChallengeWindowOf(ctx, p, a.Code, e.ID); err != nil {
+		w.fail(rw, r, err)
+		return
+	}
 	if d.WindowForm.Get("utc_offset") == "" {
 		d.WindowForm.Values.Set("utc_offset", offsets[0])
 	}

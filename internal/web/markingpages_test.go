@@ -263,10 +263,11 @@ func TestChallengesPage(t *testing.T) {
 	})
 
 	t.Run("the window is typed in a UTC offset and stored in UTC", func(t *testing.T) {
+		admin.get(x.base+"/challenges").wantContains(t, "No window is set")
 		admin.post(x.base+"/challenges/window", url.Values{"utc_offset": {"+05:30"}, "opens_at": {at(time.Minute)}, "closes_at": {at(48 * time.Hour)}}).
 			wantRedirect(t, x.base+"/challenges")
 		want := x.shift.EndsAt.Add(time.Minute).Truncate(time.Minute).Format("2006-01-02 15:04")
-		admin.get(x.base+"/challenges").wantContains(t, "The challenge window is set: "+want)
+		admin.get(x.base+"/challenges").wantContains(t, "The challenge window is set: "+want, "The window is set: from "+want+" UTC")
 	})
 
 	// Candidates file challenges while the window is open: a second

@@ -998,7 +998,7 @@ function renderSheet() {
       el('div', { html: txt.stem || '' }));
     const dl = el('dl', { className: 'x-sum' },
       el('dt', { textContent: TXT.res_your }), el('dd', { textContent: answerText(it, slot, e.response) || TXT.res_none }),
-      el('dt', { textContent: TXT.res_key }), el('dd', { textContent: answerText(it, slot, e.key) || '—' }),
+      el('dt', { textContent: TXT.res_key }), el('dd', { textContent: (e.dropped ? TXT.res_dropped : (answerText(it, slot, e.key) || '—') + (e.corrected ? ' · ' + TXT.res_corrected : '')) }),
       el('dt', { textContent: TXT.res_marks }), el('dd', { textContent: num(e.score) + (e.correct ? ` (${TXT.res_correct})` : '') + (e.ignored ? ` — ${TXT.res_ignored}` : '') }));
     li.append(dl);
     const sol = e.solution && (e.solution[R.lang] || Object.values(e.solution)[0]);
@@ -1016,6 +1016,11 @@ function renderSheet() {
 async function loadChallenges() {
   const list = await api('GET', '/api/v1/exam/challenges');
   R.mine = list.items || [];
+  // The window, from the server: the form only while it is open.
+  if (!list.open) {
+    const w = list.window;
+    R.closed = w ? tf('ch_window', fmtTime(w.opens_at), fmtTime(w.closes_at)) : TXT.ch_no_window;
+  }
   renderChallenges();
   $('x-ch').hidden = false;
 }
