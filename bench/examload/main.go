@@ -16,13 +16,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +53,7 @@ func run(candidates, questions, conns, answersPer int, duration time.Duration, d
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DialContext: (&net.Dialer{}).DialContext}
 	hc := &http.Client{Transport: tr}
 	fmt.Printf("Vidya exam day: %d candidates, %d-question paper, %d connections, server in its own process, load generator on the same machine (%s)\n\n",
-		candidates, questions, conns, dbName(dbURL))
+		candidates, questions, conns, fixture.DBName(dbURL))
 
 	t0 := time.Now()
 	ex, err := fixture.SetUpExam(hc, base, fixture.ExamOptions{Candidates: candidates, Questions: questions})
@@ -102,7 +100,7 @@ func run(candidates, questions, conns, answersPer int, duration time.Duration, d
 		wg.Wait()
 		el := time.Since(t0)
 		slices.Sort(all)
-		fmt.Printf("%-40s %10.0f %9s %9s %9s %8d\n", name, float64(len(all))/el.Seconds(), pct(all, 50), pct(all, 99), pct(all, 99.9), failed.Load())
+		fmt.Printf("%-40s %10.0f %9s %9s %9s %8d\n", name, float64(len(all))/el.Seconds(), fixture.Pct(all, 50), fixture.Pct(all, 99), fixture.Pct(all, 99.9), failed.Load())
 		if failed.Load() > 0 {
 			return fmt.Errorf("%s: %d failed", name, failed.Load())
 		}
@@ -192,67 +190,9 @@ func run(candidates, questions, conns, answersPer int, duration time.Duration, d
 	}
 	saveLoad(time.Second) // warm up
 	rps, lat, errs := saveLoad(duration)
-	fmt.Printf("%-40s %10.0f %9s %9s %9s %8d\n", fmt.Sprintf("save (%d answer(s) a request)", answersPer), rps, pct(lat, 50), pct(lat, 99), pct(lat, 99.9), errs)
-	hrps, hlat, herrs := load(hc, base+"/healthz", conns, duration)
-	fmt.Printf("%-40s %10.0f %9s %9s %9s %8d\n", "GET /healthz (same run)", hrps, pct(hlat, 50), pct(hlat, 99), pct(hlat, 99.9), herrs)
+	fmt.Printf("%-40s %10.0f %9s %9s %9s %8d\n", fmt.Sprintf("save (%d answer(s) a request)", answersPer), rps, fixture.Pct(lat, 50), fixture.Pct(lat, 99), fixture.Pct(lat, 99.9), errs)
+	hrps, hlat, herrs := fixture.LoadGET(hc, base+"/healthz", "", conns, duration)
+	fmt.Printf("%-40s %10.0f %9s %9s %9s %8d\n", "GET /healthz (same run)", hrps, fixture.Pct(hlat, 50), fixture.Pct(hlat, 99), fixture.Pct(hlat, 99.9), herrs)
 	fmt.Printf("\nsaves / healthz = %.2f\n", rps/hrps)
 	return nil
-}
-
-func dbName(u string) string {
-	if u == "" {
-		return "SQLite"
-	}
-	return "PostgreSQL"
-}
-
-// load sends GETs on conns connections for d.
-func load(hc *http.Client, url string, conns int, d time.Duration) (float64, []time.Duration, int64) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var all []time.Duration
-	var errs atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<16)
-			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-				t := time.Now()
-				res, err := hc.Do(req)
-				if err != nil {
-					if ctx.Err() == nil {
-						errs.Add(1)
-					}
-					continue
-				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 {
-					errs.Add(1)
-					continue
-				}
-				lat = append(lat, time.Since(t))
-			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	slices.Sort(all)
-	return float64(len(all)) / el.Seconds(), all, errs.Load()
-}
-
-func pct(sorted []time.Duration, p float64) string {
-	if len(sorted) == 0 {
-		return "-"
-	}
-	i := int(float64(len(sorted)-1) * p / 100)
-	return strings.TrimSuffix(sorted[i].Round(10*time.Microsecond).String(), "0s")
 }

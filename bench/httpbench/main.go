@@ -9,7 +9,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,11 +19,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/vidya-edu/vidya/bench/fixture"
 )
 
 func main() {
@@ -74,15 +71,15 @@ func run(duration time.Duration, conns int, dbURL string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Vidya HTTP baseline: %d connections, %s per endpoint, server in its own process, load generator on the same machine (%s)\n\n", conns, duration, dbName(dbURL))
+	fmt.Printf("Vidya HTTP baseline: %d connections, %s per endpoint, server in its own process, load generator on the same machine (%s)\n\n", conns, duration, fixture.DBName(dbURL))
 	fmt.Printf("%-32s %10s %9s %9s %9s %8s\n", "endpoint", "req/s", "p50", "p99", "p99.9", "errors")
 	var healthz float64
 	for _, ep := range []struct {
 		name, path, cookie string
 	}{{"GET /healthz", "/healthz", ""}, {"GET /api/v1/me (session cookie)", "/api/v1/me", cookie}} {
-		load(hc, base+ep.path, ep.cookie, conns, time.Second) // warm up
-		rps, lat, errs := load(hc, base+ep.path, ep.cookie, conns, duration)
-		fmt.Printf("%-32s %10.0f %9s %9s %9s %8d\n", ep.name, rps, pct(lat, 50), pct(lat, 99), pct(lat, 99.9), errs)
+		fixture.LoadGET(hc, base+ep.path, ep.cookie, conns, time.Second) // warm up
+		rps, lat, errs := fixture.LoadGET(hc, base+ep.path, ep.cookie, conns, duration)
+		fmt.Printf("%-32s %10.0f %9s %9s %9s %8d\n", ep.name, rps, fixture.Pct(lat, 50), fixture.Pct(lat, 99), fixture.Pct(lat, 99.9), errs)
 		if healthz == 0 {
 			healthz = rps
 		} else {
@@ -90,13 +87,6 @@ func run(duration time.Duration, conns int, dbURL string) error {
 		}
 	}
 	return nil
-}
-
-func dbName(u string) string {
-	if u == "" {
-		return "SQLite"
-	}
-	return "PostgreSQL"
 }
 
 func waitListening(r io.Reader) (string, error) {
@@ -137,59 +127,4 @@ func signIn(hc *http.Client, base string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("sign-in gave no session (status %d)", res.StatusCode)
-}
-
-// load sends requests on conns connections for d and returns the rate,
-// every latency, and the count of failed requests.
-func load(hc *http.Client, url, cookie string, conns int, d time.Duration) (float64, []time.Duration, int64) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex // guards all
-	var all []time.Duration
-	var errs atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<16)
-			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-				if cookie != "" {
-					req.Header.Set("Cookie", cookie)
-				}
-				t := time.Now()
-				res, err := hc.Do(req)
-				if err != nil {
-					if ctx.Err() == nil {
-						errs.Add(1)
-					}
-					continue
-				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 {
-					errs.Add(1)
-					continue
-				}
-				lat = append(lat, time.Since(t))
-			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(all)
-	return float64(len(all)) / elapsed.Seconds(), all, errs.Load()
-}
-
-func pct(sorted []time.Duration, p float64) string {
-	if len(sorted) == 0 {
-		return "-"
-	}
-	i := int(float64(len(sorted)-1) * p / 100)
-	return strings.TrimSuffix(sorted[i].Round(10*time.Microsecond).String(), "0s")
 }
