@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vidya-edu/vidya/internal/identity"
@@ -33,6 +34,11 @@ type Service struct {
 	log   *slog.Logger
 	files blob.Store // item images; may be nil
 	now   func() time.Time
+
+	// mockTests caches the list entries of published mock-test versions
+	// by [test id, version]: versions never change, and learners list
+	// them far more often than anyone publishes.
+	mockTests sync.Map
 }
 
 // NewService returns the item bank over db, checking callers with id.

@@ -640,7 +640,7 @@ func (d *Delivery) regradeBatch(ctx context.Context, examID, itemID int64, n int
 					continue
 				}
 				r := new(Response)
-				if err := json.Unmarshal([]byte(text), r); err != nil {
+				if err := decodeResponse([]byte(text), r); err != nil {
 					resp.Close()
 					return errs.Wrap(op, fmt.Errorf("attempt %d item %d: %w", aid, itemID, err))
 				}

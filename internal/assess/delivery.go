@@ -177,21 +177,8 @@ func (d *Delivery) live(ctx context.Context, examID int64) (*liveExam, error) {
 func (d *Delivery) newLive(e *ExamInfo, v *TestVersion, scope int64) (*liveExam, error) {
 	le := &liveExam{exam: e, v: v, views: make(map[int64]json.RawMessage, len(v.Items)), instructions: renderAll(v.Test.Instructions),
 		sign: func(html string) string { return d.signMedia(scope, html) }}
-	marking := map[int64]*Marking{}
-	for i, sec := range v.Test.Sections {
-		for _, q := range sec.Questions {
-			marking[q.ItemID] = sec.Marking
-		}
-		if i < len(v.Pools) {
-			for _, pool := range v.Pools[i] {
-				for _, id := range pool {
-					marking[id] = sec.Marking
-				}
-			}
-		}
-	}
 	for id, it := range v.Items {
-		view := candidateView(it, marking[id])
+		view := candidateView(it, le.markingOf(id))
 		for l, t := range view.Text {
 			t.Stem = d.signMedia(scope, t.Stem)
 			for _, m := range []map[string]string{t.Choices, t.Left, t.Right} {

@@ -56,21 +56,8 @@ type ItemScore struct {
 func (le *liveExam) scorers() (map[int64]*Scorer, error) {
 	le.scoreOnce.Do(func() {
 		le.scoring = make(map[int64]*Scorer, len(le.v.Items))
-		marking := map[int64]*Marking{}
-		for i, sec := range le.v.Test.Sections {
-			for _, q := range sec.Questions {
-				marking[q.ItemID] = sec.Marking
-			}
-			if i < len(le.v.Pools) {
-				for _, pool := range le.v.Pools[i] {
-					for _, id := range pool {
-						marking[id] = sec.Marking
-					}
-				}
-			}
-		}
 		for id, it := range le.v.Items {
-			sc, err := Compile(withMarking(it, marking[id]))
+			sc, err := Compile(withMarking(it, le.markingOf(id)))
 			if err != nil {
 				le.scoreErr = err
 				return

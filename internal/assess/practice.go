@@ -59,20 +59,37 @@ func (s *Service) MockTests(ctx context.Context, p *identity.Principal, code str
 	rows.Close()
 	out := []MockTest{}
 	for _, r := range refs {
-		v, err := s.testVersion(ctx, s.db, r.id, r.version)
+		m, err := s.mockTest(ctx, r.id, r.version)
 		if err != nil {
 			return nil, err
 		}
-		n := 0
-		for _, sec := range v.Test.Sections {
-			n += len(sec.Questions)
-			for _, pool := range sec.Pools {
-				n += pool.Count
-			}
-		}
-		out = append(out, MockTest{ID: r.id, Title: v.Test.Title, Version: r.version, Duration: v.Test.Duration, Questions: n, Languages: v.Test.Languages, Feedback: v.Test.Feedback})
+		out = append(out, m)
 	}
 	return out, nil
+}
+
+// mockTest is the list entry of a published mock-test version, from the
+// cache or from the frozen version (which holds every item it can use, so
+// it is read once).
+func (s *Service) mockTest(ctx context.Context, id int64, version int) (MockTest, error) {
+	key := [2]int64{id, int64(version)}
+	if m, ok := s.mockTests.Load(key); ok {
+		return m.(MockTest), nil
+	}
+	v, err := s.testVersion(ctx, s.db, id, version)
+	if err != nil {
+		return MockTest{}, err
+	}
+	n := 0
+	for _, sec := range v.Test.Sections {
+		n += len(sec.Questions)
+		for _, pool := range sec.Pools {
+			n += pool.Count
+		}
+	}
+	m := MockTest{ID: id, Title: v.Test.Title, Version: version, Duration: v.Test.Duration, Questions: n, Languages: v.Test.Languages, Feedback: v.Test.Feedback}
+	s.mockTests.Store(key, m)
+	return m, nil
 }
 
 // Practise starts an attempt at a published mock test for the signed-in

@@ -102,15 +102,15 @@ func (d *Delivery) Result(ctx context.Context, ticket string) (*CandidateResult,
 		return d.practiceResult(ctx, le, t)
 	}
 	var published *time.Time
-	var text *string
 	out := &CandidateResult{ExamTitle: le.exam.Title}
-	err = d.db.QueryRow(ctx, `SELECT e.results_published_at, a.result, COALESCE(r.shift, ''), COALESCE(r.shift_rank, 0), COALESCE(r.percentile, ''), COALESCE(r.overall_rank, 0)
+	err = d.db.QueryRow(ctx, `SELECT e.results_published_at, COALESCE(r.shift, ''), COALESCE(r.shift_rank, 0), COALESCE(r.percentile, ''), COALESCE(r.overall_rank, 0)
 		FROM attempts a JOIN exams e ON e.id = a.exam_id LEFT JOIN results r ON r.attempt_id = a.id
-		WHERE a.id = $1 AND a.candidate_id = $2`, t.Attempt, t.Candidate).Scan(&published, &text, &out.Shift, &out.ShiftRank, &out.Percentile, &out.OverallRank)
+		WHERE a.id = $1 AND a.candidate_id = $2`, t.Attempt, t.Candidate).Scan(&published, &out.Shift, &out.ShiftRank, &out.Percentile, &out.OverallRank)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	if published == nil || text == nil || out.Percentile == "" {
+	// A results row exists only for a graded attempt (ComputeResults).
+	if published == nil || out.Percentile == "" {
 		return nil, &errs.Error{Kind: errs.Conflict, Op: op, Code: CodeNotPublished, Message: "the results of this exam are not published yet"}
 	}
 	return d.sheet(ctx, le, t, out)
@@ -145,7 +145,7 @@ func (d *Delivery) sheet(ctx context.Context, le *liveExam, t Ticket, out *Candi
 		}
 		if r != "null" {
 			answers[id] = new(Response)
-			if err := json.Unmarshal([]byte(r), answers[id]); err != nil {
+			if err := decodeResponse([]byte(r), answers[id]); err != nil {
 				rows.Close()
 				return nil, errs.Wrap(op, err)
 			}

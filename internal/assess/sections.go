@@ -52,7 +52,18 @@ func (le *liveExam) sectionAt(cur int, start, began, deadline, at time.Time) (in
 	return cur, closes
 }
 
-// sectionOf maps each item of the version to its section.
+// markingOf is the marking scheme of the section an item is in; nil: the
+// item's own.
+func (le *liveExam) markingOf(id int64) *Marking {
+	i, ok := le.sectionIndex()[id]
+	if !ok {
+		return nil
+	}
+	return le.v.Test.Sections[i].Marking
+}
+
+// sectionIndex maps each item of the version to its section. Pools draw
+// from disjoint sets (see freeze), so an item is in one section only.
 func (le *liveExam) sectionIndex() map[int64]int {
 	le.sectionOnce.Do(func() {
 		le.sectionOf = map[int64]int{}
