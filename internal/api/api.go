@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/vidya-edu/vidya/internal/assess"
+	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 	"github.com/vidya-edu/vidya/internal/platform/httpx"
@@ -20,6 +21,7 @@ type API struct {
 	Identity *identity.Service
 	Bank     *assess.Service
 	Delivery *assess.Delivery // exam day; nil leaves its routes out
+	Certify  *certify.Service // certificates; nil leaves their routes out
 	Outbox   *mail.Outbox
 	Cookies  Cookies
 	Log      *slog.Logger
@@ -62,6 +64,9 @@ type param struct {
 func (a *API) Register(mux *http.ServeMux) {
 	routes := append(append(a.routes(), a.itemRoutes()...), a.itemFileRoutes()...)
 	routes = append(routes, a.examRoutes()...)
+	if a.Certify != nil {
+		routes = append(routes, a.certifyRoutes()...)
+	}
 	if a.Delivery != nil {
 		routes = append(routes, a.deliveryRoutes()...)
 		routes = append(routes, a.markingRoutes()...)

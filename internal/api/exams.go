@@ -264,14 +264,23 @@ func (a *API) examRoutes() []route {
 				return bank.ExtendTime(r.Context(), p, r.PathValue("code"), eid, r.PathValue("roll"), in.Minutes, in.Reason)
 			}},
 		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/results/compute",
-			summary: "Rank the graded attempts (percentiles within shifts, the merit list across shifts) and analyse the items; replaces earlier results (administrators)",
-			access:  signedIn, out: assess.ResultsSummary{},
+			summary: "Queue the ranking of the graded attempts (percentiles within shifts, the merit list across shifts) and the item analysis, computed by a background job; replaces earlier results (administrators)",
+			access:  signedIn, out: assess.ResultsStatus{}, status: http.StatusAccepted,
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				eid, err := id(r)
 				if err != nil {
 					return nil, err
 				}
 				return bank.ComputeResults(r.Context(), p, r.PathValue("code"), eid)
+			}},
+		{method: "GET", path: "/api/v1/authorities/{code}/exams/{id}/results/status", summary: "Where the computation of the results is: queued, computing (with progress), ready, stale or failed",
+			access: signedIn, out: assess.ResultsStatus{},
+			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
+				eid, err := id(r)
+				if err != nil {
+					return nil, err
+				}
+				return bank.ResultsStatus(r.Context(), p, r.PathValue("code"), eid)
 			}},
 		{method: "POST", path: "/api/v1/authorities/{code}/exams/{id}/results/publish", summary: "Show the computed results to candidates, or hide them (administrators)",
 			access: signedIn, in: (*PublishRequest)(nil),

@@ -276,8 +276,15 @@ func TestExamDayOverHTTP(t *testing.T) {
 			admin := newClient(t, srv)
 			admin.signIn("boss@exm.test", "long-enough-pass")
 			base := fmt.Sprintf("/api/v1/authorities/EXM/exams/%d", x.exam.ID)
-			if r := admin.do("POST", base+"/results/compute", nil); r.status != 200 || !strings.Contains(string(r.body), `"attempts":1`) {
+			if r := admin.do("POST", base+"/results/compute", nil); r.status != 202 || !strings.Contains(string(r.body), `"state":"queued"`) {
 				t.Fatalf("compute: %d %s", r.status, r.body)
+			}
+			// The worker's job, run here in step.
+			if n, err := sys.bank.RunQueuedResults(ctx); err != nil || n != 1 {
+				t.Fatalf("computed %d, %v", n, err)
+			}
+			if r := admin.do("GET", base+"/results/status", nil); r.status != 200 || !strings.Contains(string(r.body), `"state":"ready"`) || !strings.Contains(string(r.body), `"attempts":1`) {
+				t.Fatalf("status: %d %s", r.status, r.body)
 			}
 			r := admin.do("GET", base+"/analysis/histogram.svg?lang=hi", nil)
 			if r.status != 200 || r.header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(r.body), "अंकों का वितरण") || !strings.Contains(string(r.body), `role="img"`) {

@@ -18,6 +18,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/api"
 	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/assess/formats"
+	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -68,6 +69,7 @@ type system struct {
 	outbox   *mail.Outbox
 	identity *identity.Service
 	bank     *assess.Service
+	certify  *certify.Service
 	delivery *assess.Delivery
 	handler  http.Handler
 	// oidcClient reaches the OIDC provider; nil means a default client.
@@ -135,7 +137,7 @@ type examGrade struct{}
 func (examGrade) Kind() string { return "assess.grade" }
 
 func (examGrade) InsertOpts() jobs.InsertOpts {
-	return jobs.InsertOpts{MaxAttempts: 3, UniqueOpts: jobs.UniqueOpts{ByArgs: true}}
+	return jobs.InsertOpts{MaxAttempts: 3, UniqueOpts: jobs.Singleton()}
 }
 
 type gradeWorker struct {
@@ -163,6 +165,35 @@ func (w *gradeWorker) Work(ctx context.Context, _ *jobs.Job[examGrade]) error {
 	n, err = w.delivery.Regrade(ctx, gradePerRun)
 	if n > 0 {
 		w.log.InfoContext(ctx, "exam attempts regraded after a key correction", "count", n)
+	}
+	return err
+}
+
+// examResults is the job that computes the results of exams whose results
+// were asked for. Asking inserts one at once; a periodic run takes over
+// any computation whose worker died.
+type examResults struct{}
+
+func (examResults) Kind() string { return "assess.results" }
+
+func (examResults) InsertOpts() jobs.InsertOpts {
+	return jobs.InsertOpts{MaxAttempts: 3, UniqueOpts: jobs.Singleton()}
+}
+
+type resultsWorker struct {
+	jobs.WorkerDefaults[examResults]
+	bank *assess.Service
+	log  *slog.Logger
+}
+
+// Timeout leaves room for a national exam: reading 450,000 attempts and
+// ranking them takes minutes.
+func (w *resultsWorker) Timeout(*jobs.Job[examResults]) time.Duration { return 30 * time.Minute }
+
+func (w *resultsWorker) Work(ctx context.Context, _ *jobs.Job[examResults]) error {
+	n, err := w.bank.RunQueuedResults(ctx)
+	if n > 0 {
+		w.log.InfoContext(ctx, "exam results computed", "exams", n)
 	}
 	return err
 }
@@ -236,6 +267,9 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	if sys.delivery, err = assess.NewDelivery(sys.bank, log, assess.DeliveryOptions{Key: deriveKey(secret, "exam tickets")}); err != nil {
 		return nil, err
 	}
+	if sys.certify, err = certify.NewService(db, sys.identity, log, certify.Options{KeyEncryptionKey: deriveKey(secret, "certificate signing keys"), BaseURL: s.baseURL.String()}); err != nil {
+		return nil, err
+	}
 	qcfg := jobs.Config{Work: role != roleWeb}
 	if qcfg.Work {
 		qcfg.Periodic = []*jobs.PeriodicJob{
@@ -248,6 +282,9 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 			jobs.NewPeriodicJob(jobs.PeriodicInterval(autoSubmitEvery), func() (jobs.Args, *jobs.InsertOpts) {
 				return examGrade{}, nil
 			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
+			jobs.NewPeriodicJob(jobs.PeriodicInterval(5*time.Minute), func() (jobs.Args, *jobs.InsertOpts) {
+				return examResults{}, nil
+			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
 		}
 	}
 	sys.queue, err = jobs.New(db, log, qcfg)
@@ -258,6 +295,15 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	jobs.AddWorker(sys.queue, &cleanupWorker{identity: sys.identity, log: log})
 	jobs.AddWorker(sys.queue, &autoSubmitWorker{delivery: sys.delivery})
 	jobs.AddWorker(sys.queue, &gradeWorker{delivery: sys.delivery, log: log})
+	jobs.AddWorker(sys.queue, &resultsWorker{bank: sys.bank, log: log})
+	sys.bank.OnResultsQueued(func() {
+		// The periodic run is the fallback if this insert fails.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := sys.queue.InsertNoTx(ctx, examResults{}, nil); err != nil {
+			log.Warn("could not start the results job; the next periodic run will", "err", err)
+		}
+	})
 	sys.outbox.Notify = func(ctx context.Context, tx *database.Tx, id int64) error {
 		_, err := sys.queue.Insert(ctx, tx, mailDelivery{ID: id}, nil)
 		return err
@@ -284,7 +330,7 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 	mux.HandleFunc("GET /readyz", sys.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if role != roleWorker {
-		(&api.API{Identity: sys.identity, Bank: sys.bank, Delivery: sys.delivery, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
+		(&api.API{Identity: sys.identity, Bank: sys.bank, Delivery: sys.delivery, Certify: sys.certify, Outbox: sys.outbox, Cookies: cookies, Log: sys.log, Version: Version}).Register(mux)
 		mux.Handle("GET /blobs/", blob.Handler(sys.blobs, sys.signer))
 		mux.Handle("HEAD /blobs/", blob.Handler(sys.blobs, sys.signer))
 		oidcName := ""

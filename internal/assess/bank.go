@@ -39,6 +39,9 @@ type Service struct {
 	// by [test id, version]: versions never change, and learners list
 	// them far more often than anyone publishes.
 	mockTests sync.Map
+
+	// resultsQueued, if set, is called when an exam's results are queued.
+	resultsQueued func()
 }
 
 // NewService returns the item bank over db, checking callers with id.

@@ -401,10 +401,32 @@ func TestExamDay(t *testing.T) {
 			_, err = x.bank.ComputeResults(ctx, x.grader, "HKCL", x.exam.ID)
 			wantKind(t, err, errs.Forbidden)
 
-			sum, err := x.bank.ComputeResults(ctx, admin, "HKCL", x.exam.ID)
-			if err != nil || sum.Attempts != 52 || len(sum.Shifts) != 1 || sum.Test.Max != 4 {
-				t.Fatalf("%+v, %v", sum, err)
+			queued, err := x.bank.ComputeResults(ctx, admin, "HKCL", x.exam.ID)
+			if err != nil || queued.State != assess.ResultsQueued {
+				t.Fatalf("%+v, %v", queued, err)
 			}
+			// Asking again while queued changes nothing.
+			if again, err := x.bank.ComputeResults(ctx, admin, "HKCL", x.exam.ID); err != nil || again.State != assess.ResultsQueued {
+				t.Fatalf("%+v, %v", again, err)
+			}
+			_, err = x.bank.Results(ctx, x.grader, "HKCL", x.exam.ID, 0, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = x.bank.PublishResults(ctx, admin, "HKCL", x.exam.ID, true)
+			wantKind(t, err, errs.Conflict) // queued, not computed
+			if n, err := x.bank.RunQueuedResults(ctx); err != nil || n != 1 {
+				t.Fatalf("ran %d, %v", n, err)
+			}
+			st, err := x.bank.ResultsStatus(ctx, x.grader, "HKCL", x.exam.ID)
+			if err != nil || st.State != assess.ResultsReady || st.Progress != 52 || st.Total != 52 || st.ComputedAt == nil || st.Summary == nil {
+				t.Fatalf("%+v, %v", st, err)
+			}
+			if sum := st.Summary; sum.Attempts != 52 || len(sum.Shifts) != 1 || sum.Test.Max != 4 {
+				t.Fatalf("summary %+v", sum)
+			}
+			_, err = x.bank.ResultsStatus(ctx, x.otherAdmin, "HKCL", x.exam.ID)
+			wantKind(t, err, errs.NotFound)
 			list, err := x.bank.Results(ctx, x.grader, "HKCL", x.exam.ID, 0, 3)
 			if err != nil || len(list) != 3 {
 				t.Fatalf("%+v, %v", list, err)
@@ -441,4 +463,20 @@ func TestExamDay(t *testing.T) {
 			wantKind(t, err, errs.NotFound)
 		})
 	})
+}
+
+// computeResults queues an exam's results and runs the job that computes
+// them, as the worker would.
+func computeResults(ctx context.Context, t *testing.T, bank *assess.Service, p *identity.Principal, code string, examID int64) {
+	t.Helper()
+	if _, err := bank.ComputeResults(ctx, p, code, examID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bank.RunQueuedResults(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := bank.ResultsStatus(ctx, p, code, examID)
+	if err != nil || st.State != assess.ResultsReady {
+		t.Fatalf("results %+v, %v", st, err)
+	}
 }

@@ -30,6 +30,8 @@ type ExamProgress struct {
 	// hidden again).
 	ResultsComputed  *time.Time `json:"results_computed_at,omitempty"`
 	ResultsPublished *time.Time `json:"results_published_at,omitempty"`
+	// Results says where the computation of the results is.
+	Results *ResultsStatus `json:"results"`
 }
 
 // ExamProgress returns an exam with its progress counts. Administrators,
@@ -69,6 +71,9 @@ func (s *Service) ExamProgress(ctx context.Context, p *identity.Principal, code 
 	if published != nil {
 		u := published.UTC()
 		out.ResultsPublished = &u
+	}
+	if out.Results, err = s.resultsStatus(ctx, op, examID); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

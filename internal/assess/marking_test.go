@@ -349,9 +349,7 @@ func TestDoubleMarking(t *testing.T) {
 		})
 		t.Run("results can be computed once all is marked", func(t *testing.T) {
 			x.clock.set(x.start.Add(2 * time.Hour))
-			if _, err := x.bank.ComputeResults(ctx, x.admin, "HKCL", x.exam.ID); err != nil {
-				t.Fatal(err)
-			}
+			computeResults(ctx, t, x.bank, x.admin, "HKCL", x.exam.ID)
 		})
 		t.Run("settings are fixed once marking started", func(t *testing.T) {
 			_, err := x.d.SetMarkingSettings(ctx, x.admin, "HKCL", x.exam.ID, assess.MarkingSettings{})

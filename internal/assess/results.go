@@ -189,51 +189,236 @@ func (d *Delivery) sheet(ctx context.Context, le *liveExam, t Ticket, out *Candi
 	return out, nil
 }
 
-// ResultsSummary says what ComputeResults found.
+// ResultsSummary says what the last computation of an exam's results
+// found.
 type ResultsSummary struct {
 	Attempts int                     `json:"attempts"`
 	Shifts   []analysis.ShiftSummary `json:"shifts"`
 	Test     analysis.TestStats      `json:"test"`
 }
 
-// ComputeResults ranks an exam's attempts once every one is submitted,
-// graded and marked: percentiles within each shift (NTA), the merit list
-// across shifts and the item analysis (see package analysis). Results are
-// stored, replacing earlier ones, but not shown to candidates until
-// PublishResults. Administrators; audited.
-func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, code string, examID int64) (*ResultsSummary, error) {
+// Results states of an exam.
+const (
+	ResultsQueued    = "queued"    // asked for; a job will compute them
+	ResultsComputing = "computing" // a job is reading the attempts
+	ResultsReady     = "ready"     // computed; may be published
+	ResultsStale     = "stale"     // a corrected key changed scores since
+	ResultsFailed    = "failed"    // the job could not compute them; see Error
+)
+
+// ResultsStatus says where the computation of an exam's results is.
+type ResultsStatus struct {
+	// State is "" (never asked for) or one of the Results* states.
+	State string `json:"state"`
+	// Progress counts the attempts read so far out of Total, while the
+	// job is computing.
+	Progress    int        `json:"progress"`
+	Total       int        `json:"total"`
+	RequestedAt *time.Time `json:"requested_at,omitempty"`
+	ComputedAt  *time.Time `json:"computed_at,omitempty"`
+	// Error says why the last computation failed.
+	Error string `json:"error,omitempty"`
+	// Summary describes the results last computed (also while newer ones
+	// are being computed).
+	Summary *ResultsSummary `json:"summary,omitempty"`
+}
+
+// resultsStaleAfter is how long a computation may go without finishing
+// before another worker takes it over (its worker died).
+const resultsStaleAfter = 15 * time.Minute
+
+// ComputeResults asks for an exam's results once every attempt is
+// submitted, graded and marked: percentiles within each shift (NTA), the
+// merit list across shifts and the item analysis (see package analysis).
+// Reading every attempt of a national exam takes minutes, so the work is
+// done by RunQueuedResults in a background job; this checks what it can
+// at once, queues the exam and returns its status. Asking again while a
+// computation is queued or running changes nothing. Results replace
+// earlier ones but are not shown to candidates until PublishResults.
+// Administrators; audited.
+func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, code string, examID int64) (*ResultsStatus, error) {
 	const op = "assess: compute results"
 	a, err := s.authority(ctx, p, code, examAdminRoles)
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.loadExam(ctx, s.db, a.ID, examID)
+	if _, err := s.loadExam(ctx, s.db, a.ID, examID); err != nil {
+		return nil, err
+	}
+	if err := s.resultsReady(ctx, s.db, op, examID); err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(tx *database.Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE exams SET results_state = 'queued', results_requested_at = $1, results_error = '', results_progress = 0
+			WHERE id = $2 AND results_state NOT IN ('queued', 'computing')`, s.now(), examID)
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		if n == 0 {
+			return nil // already on its way
+		}
+		return s.id.Record(ctx, tx, p, a.ID, "exam.results.compute", fmt.Sprintf("exam %d", examID), nil)
+	})
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.testVersion(ctx, s.db, e.TestID, e.TestVersion)
+	if s.resultsQueued != nil {
+		s.resultsQueued()
+	}
+	return s.resultsStatus(ctx, op, examID)
+}
+
+// OnResultsQueued sets f to be called after an exam's results are queued,
+// so the application can start the job at once instead of at its next
+// periodic run. Call it before serving.
+func (s *Service) OnResultsQueued(f func()) { s.resultsQueued = f }
+
+// ResultsStatus says where the computation of an exam's results is.
+// Readers of exams.
+func (s *Service) ResultsStatus(ctx context.Context, p *identity.Principal, code string, examID int64) (*ResultsStatus, error) {
+	const op = "assess: results status"
+	a, err := s.authority(ctx, p, code, examWatchRoles)
 	if err != nil {
 		return nil, err
 	}
-	var open, ungraded, pending int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE submitted_at IS NULL), COUNT(*) FILTER (WHERE submitted_at IS NOT NULL AND graded_at IS NULL),
-		COUNT(*) FILTER (WHERE pending > 0) FROM attempts WHERE exam_id = $1`, examID).Scan(&open, &ungraded, &pending); err != nil {
+	if _, err := s.loadExam(ctx, s.db, a.ID, examID); err != nil {
+		return nil, err
+	}
+	return s.resultsStatus(ctx, op, examID)
+}
+
+func (s *Service) resultsStatus(ctx context.Context, op string, examID int64) (*ResultsStatus, error) {
+	var st ResultsStatus
+	var summary *string
+	err := s.db.QueryRow(ctx, `SELECT results_state, results_progress, results_total, results_requested_at, results_computed_at, results_error, results_summary
+		FROM exams WHERE id = $1`, examID).Scan(&st.State, &st.Progress, &st.Total, &st.RequestedAt, &st.ComputedAt, &st.Error, &summary)
+	if errors.Is(err, database.ErrNoRows) {
+		return nil, errs.E(errs.NotFound, op, "no exam %d", examID)
+	}
+	if err != nil {
 		return nil, errs.Wrap(op, err)
+	}
+	for _, t := range []*time.Time{st.RequestedAt, st.ComputedAt} {
+		if t != nil {
+			*t = t.UTC()
+		}
+	}
+	if summary != nil {
+		st.Summary = new(ResultsSummary)
+		if err := json.Unmarshal([]byte(*summary), st.Summary); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+	}
+	return &st, nil
+}
+
+// resultsReady checks that an exam's attempts can be ranked: none open,
+// ungraded or waiting for a marker, and no corrected key half applied.
+func (s *Service) resultsReady(ctx context.Context, q database.Querier, op string, examID int64) error {
+	var open, ungraded, pending int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE submitted_at IS NULL), COUNT(*) FILTER (WHERE submitted_at IS NOT NULL AND graded_at IS NULL),
+		COUNT(*) FILTER (WHERE pending > 0) FROM attempts WHERE exam_id = $1`, examID).Scan(&open, &ungraded, &pending); err != nil {
+		return errs.Wrap(op, err)
 	}
 	switch {
 	case open > 0:
-		return nil, errs.E(errs.Conflict, op, "%d attempts are still in progress; compute results after the last shift ends", open)
+		return errs.E(errs.Conflict, op, "%d attempts are still in progress; compute results after the last shift ends", open)
 	case ungraded > 0:
-		return nil, errs.E(errs.Conflict, op, "%d submitted attempts are not graded yet (grading runs every 15 seconds); try again shortly", ungraded)
+		return errs.E(errs.Conflict, op, "%d submitted attempts are not graded yet (grading runs every 15 seconds); try again shortly", ungraded)
 	case pending > 0:
-		return nil, errs.E(errs.Conflict, op, "%d attempts have answers waiting for a marker", pending)
+		return errs.E(errs.Conflict, op, "%d attempts have answers waiting for a marker", pending)
 	}
 	var regrading int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM key_decisions WHERE exam_id = $1 AND done = FALSE`, examID).Scan(&regrading); err != nil {
-		return nil, errs.Wrap(op, err)
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM key_decisions WHERE exam_id = $1 AND done = FALSE`, examID).Scan(&regrading); err != nil {
+		return errs.Wrap(op, err)
 	}
 	if regrading > 0 {
-		return nil, errs.E(errs.Conflict, op, "%d corrected keys are still being applied to the attempts; try again shortly", regrading)
+		return errs.E(errs.Conflict, op, "%d corrected keys are still being applied to the attempts; try again shortly", regrading)
+	}
+	return nil
+}
+
+// RunQueuedResults computes the results of every queued exam, one at a
+// time, and of any whose computation was left unfinished by a worker that
+// died. It returns how many it computed. A computation that cannot finish
+// (say a marker reopened a script meanwhile) marks the exam failed with
+// the reason; it is not retried until asked for again.
+func (s *Service) RunQueuedResults(ctx context.Context) (int, error) {
+	const op = "assess: run queued results"
+	done := 0
+	for {
+		now := s.now()
+		stale := now.Add(-resultsStaleAfter)
+		var examID int64
+		var run int
+		err := s.db.InTx(ctx, func(tx *database.Tx) error {
+			return tx.QueryRow(ctx, `UPDATE exams SET results_state = 'computing', results_started_at = $1, results_progress = 0, results_total = 0, results_run = results_run + 1
+			WHERE id = (SELECT id FROM exams WHERE results_state = 'queued' OR (results_state = 'computing' AND results_started_at < $2)
+				ORDER BY results_requested_at, id LIMIT 1)
+			AND (results_state = 'queued' OR (results_state = 'computing' AND results_started_at < $2)) RETURNING id, results_run`, now, stale).Scan(&examID, &run)
+		})
+		if errors.Is(err, database.ErrNoRows) {
+			return done, nil
+		}
+		if err != nil {
+			return done, errs.Wrap(op, err)
+		}
+		if err := s.computeResults(ctx, examID, run); err != nil {
+			if errors.Is(err, errClaimLost) {
+				continue
+			}
+			if ctx.Err() != nil {
+				// Stopped: leave it computing; it is taken over once stale.
+				return done, ctx.Err()
+			}
+			msg := errs.E(errs.Internal, op, "the results could not be computed; see the server log").Message
+			if e := errs.As(err); e != nil && e.Kind != errs.Internal {
+				msg = e.Message
+			} else {
+				s.log.Error("computing results failed", "exam", examID, "err", err)
+			}
+			if _, uerr := s.db.Exec(ctx, `UPDATE exams SET results_state = 'failed', results_error = $1 WHERE id = $2 AND results_state = 'computing' AND results_run = $3`, msg, examID, run); uerr != nil {
+				return done, errs.Wrap(op, uerr)
+			}
+			continue
+		}
+		done++
+	}
+}
+
+// resultsProgressEvery is how many attempts the results job reads between
+// progress reports.
+const resultsProgressEvery = 10_000
+
+// errClaimLost says a results computation was taken over, or its exam's
+// results went stale, before it could store its work.
+var errClaimLost = errors.New("assess: results computation no longer holds its claim")
+
+// computeResults does the work of ComputeResults for one exam claimed as
+// computation run.
+func (s *Service) computeResults(ctx context.Context, examID int64, run int) error {
+	const op = "assess: compute results"
+	var authorityID int64
+	if err := s.db.QueryRow(ctx, `SELECT authority_id FROM exams WHERE id = $1`, examID).Scan(&authorityID); err != nil {
+		return errs.Wrap(op, err)
+	}
+	e, err := s.loadExam(ctx, s.db, authorityID, examID)
+	if err != nil {
+		return err
+	}
+	v, err := s.testVersion(ctx, s.db, e.TestID, e.TestVersion)
+	if err != nil {
+		return err
+	}
+	if err := s.resultsReady(ctx, s.db, op, examID); err != nil {
+		return err
+	}
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM attempts WHERE exam_id = $1`, examID).Scan(&total); err != nil {
+		return errs.Wrap(op, err)
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE exams SET results_total = $1 WHERE id = $2 AND results_run = $3`, total, examID, run); err != nil {
+		return errs.Wrap(op, err)
 	}
 	exam := analysis.Exam{}
 	for _, sec := range v.Test.Sections {
@@ -244,19 +429,19 @@ func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, cod
 	rows, err := s.db.Query(ctx, `SELECT a.id, a.candidate_id, COALESCE(sh.code, ''), a.result FROM attempts a JOIN candidates c ON c.id = a.candidate_id
 		LEFT JOIN shifts sh ON sh.id = c.shift_id WHERE a.exam_id = $1 ORDER BY a.id`, examID)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return errs.Wrap(op, err)
 	}
 	for rows.Next() {
 		var id, cand int64
 		var shift, text string
 		if err := rows.Scan(&id, &cand, &shift, &text); err != nil {
 			rows.Close()
-			return nil, errs.Wrap(op, err)
+			return errs.Wrap(op, err)
 		}
 		var r AttemptResult
 		if err := json.Unmarshal([]byte(text), &r); err != nil {
 			rows.Close()
-			return nil, errs.Wrap(op, fmt.Errorf("attempt %d: %w", id, err))
+			return errs.Wrap(op, fmt.Errorf("attempt %d: %w", id, err))
 		}
 		at := analysis.Attempt{ID: id, Shift: shift, Score: r.Score, Sections: make([]float64, len(r.Sections)), Items: make([]analysis.Response, len(r.Items))}
 		for i, sec := range r.Sections {
@@ -270,17 +455,23 @@ func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, cod
 		}
 		attempts = append(attempts, at)
 		candidates = append(candidates, cand)
+		if len(attempts)%resultsProgressEvery == 0 {
+			if _, err := s.db.Exec(ctx, `UPDATE exams SET results_progress = $1 WHERE id = $2 AND results_run = $3`, len(attempts), examID, run); err != nil {
+				rows.Close()
+				return errs.Wrap(op, err)
+			}
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(op, err)
+		return errs.Wrap(op, err)
 	}
 	if len(attempts) == 0 {
-		return nil, errs.E(errs.Conflict, op, "no candidate has sat this exam")
+		return errs.E(errs.Conflict, op, "no candidate has sat this exam")
 	}
 	rep, err := analysis.Analyse(exam, attempts)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return errs.Wrap(op, err)
 	}
 	candidateOf := make(map[int64]int64, len(attempts))
 	for i, at := range attempts {
@@ -288,7 +479,11 @@ func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, cod
 	}
 	doc, err := json.Marshal(rep.Items)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return errs.Wrap(op, err)
+	}
+	summary, err := json.Marshal(ResultsSummary{Attempts: len(attempts), Shifts: rep.Ranking.Shifts, Test: rep.Items.Test})
+	if err != nil {
+		return errs.Wrap(op, err)
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
@@ -322,15 +517,19 @@ func (s *Service) ComputeResults(ctx context.Context, p *identity.Principal, cod
 				return errs.Wrap(op, err)
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE exams SET results_state = 'ready', results_computed_at = $1, analysis = $2 WHERE id = $3`, now, string(doc), examID); err != nil {
+		// Only the computation that holds the claim stores its work: one
+		// taken over as stale must not overwrite its successor's.
+		n, err := tx.Exec(ctx, `UPDATE exams SET results_state = 'ready', results_computed_at = $1, analysis = $2, results_summary = $3, results_progress = $4
+			WHERE id = $5 AND results_state = 'computing' AND results_run = $6`, now, string(doc), string(summary), len(attempts), examID, run)
+		if err != nil {
 			return errs.Wrap(op, err)
 		}
-		return s.id.Record(ctx, tx, p, a.ID, "exam.results.compute", fmt.Sprintf("exam %d", examID), map[string]any{"attempts": len(res)})
+		if n == 0 {
+			return errClaimLost
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &ResultsSummary{Attempts: len(attempts), Shifts: rep.Ranking.Shifts, Test: rep.Items.Test}, nil
+	return err
 }
 
 // ExamResult is one line of an exam's merit list, for staff.

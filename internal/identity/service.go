@@ -284,6 +284,13 @@ func (s *Service) Authority(ctx context.Context, p *Principal, code string) (*Au
 	return s.authorityFor(ctx, p, code, Roles...)
 }
 
+// PublicAuthority returns an authority by code without access checks, for
+// what an authority publishes to everyone (its logo, its certificate
+// signing keys).
+func (s *Service) PublicAuthority(ctx context.Context, code string) (*Authority, error) {
+	return s.authorityByCode(ctx, code)
+}
+
 // AuthorityByID returns an authority by id, without access checks (for
 // internal use by other domains that have checked already).
 func (s *Service) AuthorityByID(ctx context.Context, id int64) (*Authority, error) {

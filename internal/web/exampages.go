@@ -238,6 +238,10 @@ type examPageData struct {
 	ResultsForm     *form
 	Computed        string
 	Published       string
+	// Status is where the computation of the results is; the page
+	// refreshes itself while it is queued or computing.
+	Status  *assess.ResultsStatus
+	Refresh bool
 }
 
 type uploadRow struct {
@@ -289,6 +293,8 @@ func (w *Web) examPage(rw http.ResponseWriter, r *http.Request, p *identity.Prin
 	if prog.ResultsComputed != nil {
 		d.Computed = prog.ResultsComputed.Format("2006-01-02 15:04 UTC")
 	}
+	d.Status = prog.Results
+	d.Refresh = d.Status != nil && (d.Status.State == assess.ResultsQueued || d.Status.State == assess.ResultsComputing)
 	if prog.ResultsPublished != nil {
 		d.Published = prog.ResultsPublished.Format("2006-01-02 15:04 UTC")
 	}
@@ -686,7 +692,8 @@ func (w *Web) extendTime(rw http.ResponseWriter, r *http.Request) {
 	seeOther(rw, r, examURL(a, id))
 }
 
-// computeResults ranks the graded attempts and analyses the items.
+// computeResults queues the ranking of the graded attempts and the item
+// analysis; a background job computes them while the page refreshes.
 func (w *Web) computeResults(rw http.ResponseWriter, r *http.Request) {
 	p, a, id, ok := w.examPost(rw, r)
 	if !ok {
@@ -697,7 +704,7 @@ func (w *Web) computeResults(rw http.ResponseWriter, r *http.Request) {
 		w.formFailed(rw, r, p, a, id, f, err, examForms{results: f})
 		return
 	}
-	w.setFlash(rw, "flash.results_computed")
+	w.setFlash(rw, "flash.results_queued")
 	seeOther(rw, r, examURL(a, id)+"#results-h")
 }
 

@@ -211,7 +211,13 @@ func TestExamPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		admin.post(base+"/results/compute", nil).wantRedirect(t, base+"#results-h")
-		p := admin.get(base).wantContains(t, "Results computed.", "Merit list", "Asha Verma", "Test statistics", "Reliability", `/histogram.svg?lang=en"`,
+		queued := admin.get(base).wantContains(t, "Results are being computed in the background", `<meta http-equiv="refresh" content="3">`).wantLacks(t, "Merit list", "Publish results")
+		checkHTML(t, queued, "en")
+		// The worker's job, run here in step.
+		if n, err := e.bank.RunQueuedResults(t.Context()); err != nil || n != 1 {
+			t.Fatalf("computed %d, %v", n, err)
+		}
+		p := admin.get(base).wantContains(t, "Results computed at", "Merit list", "Asha Verma", "Test statistics", "Reliability", `/histogram.svg?lang=en"`,
 			"Item analysis", "Publish results", "They are not published to candidates.")
 		checkHTML(t, p, "en")
 		p = admin.inHindi().get(base).wantContains(t, "योग्यता सूची", "/histogram.svg?lang=hi")

@@ -89,12 +89,20 @@ const app = useVidya({
     await sleep(Math.max(0, ends - Date.now()) + 1000);
     for (let i = 0; ; i++) {
       try {
-        await admin('POST', `/api/v1/authorities/DEMO/exams/${e.id}/results/compute`, {}, 200);
+        await admin('POST', `/api/v1/authorities/DEMO/exams/${e.id}/results/compute`, {}, 202);
         break;
       } catch (err) {
         if (i >= 30) throw err;
         await sleep(2000);
       }
+    }
+    // The results job, started by the request, computes them.
+    for (let i = 0; ; i++) {
+      const st = await admin('GET', `/api/v1/authorities/DEMO/exams/${e.id}/results/status`, undefined, 200);
+      if (st.state === 'ready') break;
+      assert.notEqual(st.state, 'failed', st.error);
+      if (i >= 30) throw new Error(`results still ${st.state}`);
+      await sleep(1000);
     }
     await admin('POST', `/api/v1/authorities/DEMO/exams/${e.id}/results/publish`, { publish: true }, [200, 204]);
     await admin('PUT', `/api/v1/authorities/DEMO/exams/${e.id}/challenges/window`, { opens_at: iso(ends), closes_at: iso(ends + 86400000) }, 200);

@@ -87,6 +87,15 @@ type InsertOpts = river.InsertOpts
 // inserted.
 type UniqueOpts = river.UniqueOpts
 
+// Singleton returns unique options that keep at most one job with the
+// same args waiting or running, yet let a new one in as soon as the last
+// finished. River's default also counts completed jobs, which it keeps for
+// a day, so a periodic job with the default would run once a day.
+func Singleton() UniqueOpts {
+	return UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
+}
+
 // InsertManyParams is one job of a bulk insert.
 type InsertManyParams = river.InsertManyParams
 

@@ -622,6 +622,31 @@ type tickArgs struct{}
 
 func (tickArgs) Kind() string { return "test.tick" }
 
+func TestPeriodicSingletonJobRunsAgain(t *testing.T) {
+	run(t, func(t *testing.T, db *database.DB) {
+		var runs counter
+		q, _ := newQueue(t, db, Config{
+			Work: true,
+			Periodic: []*PeriodicJob{NewPeriodicJob(PeriodicInterval(500*time.Millisecond),
+				func() (Args, *InsertOpts) { return tickArgs{}, &InsertOpts{UniqueOpts: Singleton()} },
+				&PeriodicJobOpts{RunOnStart: true})},
+		}, func(q *Queue) {
+			AddWorker(q, WorkFunc(func(ctx context.Context, job *Job[tickArgs]) error {
+				runs.inc()
+				return nil
+			}))
+		})
+		waitFor(t, 10*time.Second, "the periodic singleton job to run three times", func() bool { return runs.get() >= 3 })
+		// And one inserted by hand after those completed runs too.
+		before := runs.get()
+		if ok, err := q.InsertNoTx(context.Background(), tickArgs{}, &InsertOpts{UniqueOpts: Singleton()}); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			waitFor(t, 10*time.Second, "the inserted singleton job to run", func() bool { return runs.get() > before })
+		}
+	})
+}
+
 func TestPeriodicJob(t *testing.T) {
 	run(t, func(t *testing.T, db *database.DB) {
 		var runs counter

@@ -1,0 +1,79 @@
+// Package certify issues, verifies and revokes certificates: each
+// authority's signing keys, certificate types and templates, validation
+// rules, batches with maker-checker approval, and the signed Open Badges
+// 3.0 credentials and PDFs they produce.
+package certify
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/database"
+)
+
+// Options configures a Service.
+type Options struct {
+	// KeyEncryptionKey (32 bytes, derived from the platform secret) seals
+	// the authorities' private signing keys at rest.
+	KeyEncryptionKey []byte
+	// BaseURL is Vidya's public URL: its host names the authorities'
+	// did:web identifiers and the verify links.
+	BaseURL string
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// Service is the certificates domain.
+type Service struct {
+	db   *database.DB
+	id   *identity.Service
+	log  *slog.Logger
+	now  func() time.Time
+	seal cipher.AEAD
+	base string // BaseURL without a trailing slash
+	host string // BaseURL's host[:port], for did:web
+
+	// signers caches each authority's active signing key by authority id,
+	// for signerTTL: a key rotated on another replica is picked up within
+	// that time, and until then the retired key, still published, signs.
+	signers sync.Map // int64 → *signer
+}
+
+// NewService returns the certificates domain over db.
+func NewService(db *database.DB, ids *identity.Service, log *slog.Logger, o Options) (*Service, error) {
+	if len(o.KeyEncryptionKey) != 32 {
+		return nil, errors.New("certify: the key encryption key must be 32 bytes")
+	}
+	block, err := aes.NewCipher(o.KeyEncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(o.BaseURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, errors.New("certify: the base URL must be an absolute http(s) URL")
+	}
+	now := o.Now
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	return &Service{db: db, id: ids, log: log, now: now, seal: aead,
+		base: strings.TrimRight(o.BaseURL, "/"), host: u.Host}, nil
+}
+
+// adminRoles manage an authority's keys, types and batches; readRoles may
+// look at them.
+var (
+	adminRoles = []identity.Role{identity.RoleAdmin}
+	readRoles  = []identity.Role{identity.RoleAdmin, identity.RoleApprover}
+)
