@@ -75,6 +75,10 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}
 	mux.HandleFunc("GET /authorities/{code}/logo", a.logo)
+	if a.Certify != nil {
+		mux.HandleFunc("GET /authorities/{code}/did.json", a.didDocument)
+		mux.HandleFunc("GET /authorities/{code}/jwks.json", a.jwks)
+	}
 	mux.HandleFunc("GET /media/{code}/{name}", a.media)
 	doc := openAPI(routes, a.Version)
 	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {

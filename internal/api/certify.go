@@ -5,6 +5,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/httpx"
 )
 
 // certifyRoutes is the API of certificates: each authority's signing keys.
@@ -24,4 +25,33 @@ func (a *API) certifyRoutes() []route {
 				return c.RotateKey(r.Context(), p, r.PathValue("code"))
 			}},
 	}
+}
+
+// didDocument serves an authority's did:web document: its signing keys,
+// for anyone verifying its certificates.
+func (a *API) didDocument(w http.ResponseWriter, r *http.Request) {
+	doc, err := a.Certify.DIDDocument(r.Context(), r.PathValue("code"))
+	a.publicJSON(w, r, "application/did+json", doc, err)
+}
+
+// jwks serves an authority's signing keys as a JSON Web Key Set.
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
+	doc, err := a.Certify.JWKS(r.Context(), r.PathValue("code"))
+	a.publicJSON(w, r, "application/jwk-set+json", doc, err)
+}
+
+// publicJSON writes a public document that caches may keep for five
+// minutes: a rotated key reaches verifiers within that time, and retired
+// keys stay listed, so nothing already signed stops verifying meanwhile.
+func (a *API) publicJSON(w http.ResponseWriter, r *http.Request, contentType string, doc []byte, err error) {
+	if err != nil {
+		httpx.Error(w, r, a.Log, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	_, _ = w.Write(doc)
 }

@@ -575,9 +575,12 @@ type PaperView struct {
 	Instructions map[string]string `json:"instructions,omitempty"`
 	Navigation   Navigation        `json:"navigation"`
 	Calculator   bool              `json:"calculator,omitempty"`
-	Duration     int               `json:"duration"`
-	Sections     []SectionView     `json:"sections"`
-	Slots        []Slot            `json:"slots"`
+	// Feedback is when a practice test shows whether answers are right
+	// ("each" question or at the "end"); empty on an exam.
+	Feedback Feedback      `json:"feedback,omitempty"`
+	Duration int           `json:"duration"`
+	Sections []SectionView `json:"sections"`
+	Slots    []Slot        `json:"slots"`
 	// Items are the questions, as candidates see them, in slot order.
 	Items []json.RawMessage `json:"items"`
 }
@@ -608,6 +611,9 @@ func (d *Delivery) Paper(ctx context.Context, ticket string) (*PaperView, error)
 	}
 	out := &PaperView{Title: le.exam.Title, Languages: test.Languages, Instructions: le.instructions, Navigation: test.Navigation,
 		Calculator: test.Calculator, Duration: test.Duration, Slots: p.Slots, Items: make([]json.RawMessage, len(p.Slots))}
+	if t.Practice() {
+		out.Feedback = test.Feedback
+	}
 	for _, s := range test.Sections {
 		out.Sections = append(out.Sections, SectionView{ID: s.ID, Title: s.Title, Attempt: s.Attempt, Duration: s.Duration})
 	}

@@ -180,7 +180,7 @@ func TestExamDay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(p.Slots) != 2 || len(p.Items) != 2 || p.Title != "December final" {
+			if len(p.Slots) != 2 || len(p.Items) != 2 || p.Title != "December final" || p.Feedback != "" {
 				t.Fatalf("paper %+v", p)
 			}
 			b, _ := json.Marshal(p)

@@ -56,7 +56,7 @@ func TestPractice(t *testing.T) {
 			t.Fatalf("%+v, %v", st, err)
 		}
 		p, err := d.Paper(ctx, st.Ticket)
-		if err != nil || len(p.Slots) != 2 {
+		if err != nil || len(p.Slots) != 2 || p.Feedback != assess.EachQuestion {
 			t.Fatalf("paper %+v, %v", p, err)
 		}
 		t.Run("feedback after each question", func(t *testing.T) {

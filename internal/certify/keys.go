@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vidya-edu/vidya/internal/certify/vc"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
@@ -215,4 +216,44 @@ func (s *Service) authority(ctx context.Context, p *identity.Principal, code str
 		return nil, errs.E(errs.Forbidden, "certify", "your role in %s does not allow this", a.Code)
 	}
 	return a, nil
+}
+
+// DIDDocument returns an authority's did:web document, listing every
+// signing key it has had, so that anyone can verify its certificates
+// without asking Vidya. Public.
+func (s *Service) DIDDocument(ctx context.Context, code string) ([]byte, error) {
+	a, keys, err := s.published(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := vc.DIDDocument(s.DID(a.Code), publicKeys(keys))
+	return doc, errs.Wrap("certify: DID document", err)
+}
+
+// JWKS returns an authority's signing keys as a JSON Web Key Set. Public.
+func (s *Service) JWKS(ctx context.Context, code string) ([]byte, error) {
+	_, keys, err := s.published(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := vc.JWKS(publicKeys(keys))
+	return doc, errs.Wrap("certify: JWKS", err)
+}
+
+// published is PublishedKeys for the key documents: an authority with no
+// key yet has no DID document to resolve.
+func (s *Service) published(ctx context.Context, code string) (*identity.Authority, []Key, error) {
+	a, keys, err := s.PublishedKeys(ctx, code)
+	if err == nil && len(keys) == 0 {
+		err = errs.E(errs.NotFound, "certify: keys", "%s has not published a signing key yet", a.Code)
+	}
+	return a, keys, err
+}
+
+func publicKeys(keys []Key) []vc.PublicKey {
+	out := make([]vc.PublicKey, len(keys))
+	for i, k := range keys {
+		out[i] = vc.PublicKey{ID: k.ID, Key: k.PublicKey}
+	}
+	return out
 }

@@ -22,8 +22,12 @@ var examSW []byte
 
 // examAssets are the static files the runner needs offline; the service
 // worker caches them when it installs. KaTeX is cached when first used.
+// The runner's own modules are among them although most candidates never
+// load them (the calculator, practice feedback, the results): a reload
+// while offline must find whichever the paper needs.
 var examAssets = []string{
 	"app.css", "exam/exam.css", "exam/exam.js", "math.js",
+	"exam/calc.js", "exam/calc.css", "exam/practice.js", "exam/practice.css", "exam/results.js",
 	"fonts/noto-sans-devanagari-devanagari-400-normal.woff2",
 	"fonts/noto-sans-devanagari-devanagari-700-normal.woff2",
 }

@@ -57,7 +57,8 @@ func TestExamRunnerShell(t *testing.T) {
 		body := c.get("/exam/").Body
 		total := 0
 		for _, name := range []string{"exam/exam.js", "exam/exam.css"} {
-			re := regexp.MustCompile(`"(/static/` + strings.TrimSuffix(name, name[strings.LastIndex(name, "."):]) + `\.[0-9a-f]{10}\.(?:js|css))"`)
+			ext := name[strings.LastIndex(name, ".")+1:]
+			re := regexp.MustCompile(`"(/static/` + strings.TrimSuffix(name, "."+ext) + `\.[0-9a-f]{10}\.` + ext + `)"`)
 			m := re.FindStringSubmatch(body)
 			if m == nil {
 				t.Fatalf("the shell does not link %s", name)

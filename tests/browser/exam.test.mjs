@@ -4,24 +4,101 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PHONE, results, useVidya } from './harness.mjs';
 import { setUpExam, examAPI } from './exam-setup.mjs';
+
+// The calculator's arithmetic is tested here directly. calc.js is a browser
+// module in a folder with no package.json, so it is imported from its
+// source, which every Node version reads as a module.
+const calcSource = await readFile(new URL('../../internal/web/static/exam/calc.js', import.meta.url), 'utf8');
+const { Calc, format } = await import('data:text/javascript,' + encodeURIComponent(calcSource));
 
 const CANDIDATES = [
   { roll: 'R0001', name: 'Asha Verma' },
   { roll: 'R0002', name: 'Bilal Khan' },
   { roll: 'R0003', name: 'Chitra Rao' },
+  { roll: 'R0004', name: 'Dinesh Pal' },
 ];
 
+const PASSWORD = 'vidya-demo-pass';
+
+// signInAs signs a demo account in through the API and returns a caller
+// that sends its session cookie and checks the status.
+async function signInAs(base, email) {
+  const res = await fetch(`${base}/api/v1/auth/signin`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  const cookie = (res.headers.getSetCookie() || []).map((c) => c.split(';')[0]).find((c) => c.startsWith('vidya_session='));
+  if (!cookie) throw new Error(`sign-in as ${email}: status ${res.status}`);
+  return async (method, path, body, want) => {
+    const r = await fetch(base + path, { method, headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (r.status !== want) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return JSON.parse(text);
+  };
+}
+
+const both = (en, hi, extra = {}) => ({ en: { stem: en, ...extra.en }, hi: { stem: hi, ...extra.hi } });
+
+// PRACTICE_ITEMS are the questions of the mock tests, with solutions.
+const PRACTICE_ITEMS = [
+  { type: 'single_choice', text: both('Which planet is the largest?', 'सबसे बड़ा ग्रह कौन सा है?', {
+    en: { choices: { A: 'Jupiter', B: 'Mars', C: 'Venus' }, explanation: 'Jupiter is more than ten times as wide as the Earth.' },
+    hi: { choices: { A: 'बृहस्पति', B: 'मंगल', C: 'शुक्र' }, explanation: 'बृहस्पति पृथ्वी से दस गुना से अधिक चौड़ा है।' } }),
+    choices: [{ id: 'A' }, { id: 'B' }, { id: 'C' }], key: { choices: ['A'] }, scoring: { marks: 4, penalty: 1 } },
+  { type: 'true_false', text: both('Water boils at 50 °C at sea level.', 'समुद्र तल पर पानी 50 °C पर उबलता है।', {
+    en: { choices: { true: 'True', false: 'False' }, explanation: 'At sea level water boils at **100 °C**.' },
+    hi: { choices: { true: 'सत्य', false: 'असत्य' }, explanation: 'समुद्र तल पर पानी **100 °C** पर उबलता है।' } }),
+    choices: [{ id: 'true' }, { id: 'false' }], key: { choices: ['false'] }, scoring: { marks: 1 } },
+  { type: 'numeric', text: both('What is 6 × 7?', '6 × 7 कितना है?', { en: { explanation: 'Six sevens are 42.' }, hi: { explanation: 'सात का छह गुना 42 है।' } }),
+    key: { numeric: { value: 42 } }, scoring: { marks: 2 } },
+];
+
+// setUpMocks publishes the practice items and two mock tests of them: one
+// that gives feedback after each question, one that allows a calculator.
+async function setUpMocks(base) {
+  const author = await signInAs(base, 'author@demo.vidya.test');
+  const approver = await signInAs(base, 'approver@demo.vidya.test');
+  const ids = [];
+  for (const item of PRACTICE_ITEMS) {
+    let made = await author('POST', '/api/v1/authorities/DEMO/items', item, 201);
+    for (const status of ['reviewed', 'published']) {
+      made = await approver('POST', `/api/v1/authorities/DEMO/items/${made.id}/status`, { revision: made.revision, status }, 200);
+    }
+    ids.push(made.id);
+  }
+  const mock = async (title, extra) => {
+    const t = await author('POST', '/api/v1/authorities/DEMO/tests', {
+      kind: 'mock', title, languages: ['en', 'hi'], duration: 1800, ...extra,
+      sections: [{ id: 'A', title: { en: 'Part A', hi: 'भाग क' }, questions: ids.map((id) => ({ item_id: id })) }],
+    }, 201);
+    await approver('POST', `/api/v1/authorities/DEMO/tests/${t.id}/publish`, { revision: t.revision }, 200);
+    return t.id;
+  };
+  return { items: ids, feedback: await mock('Feedback practice', { feedback: 'each' }), calculator: await mock('Calculator practice', { feedback: 'end', calculator: true }) };
+}
+
 let exam;
+let mocks;
 const app = useVidya({
   prefix: 'vidya-exam-',
   ready: async (base) => {
     exam = await setUpExam(base, CANDIDATES);
+    mocks = await setUpMocks(base);
   },
 });
+
+// practise starts (or resumes) a demo learner's attempt at a mock test, as
+// the practice page does, and opens the runner with its ticket.
+async function practise(page, learner, testId) {
+  const as = await signInAs(app.base, learner);
+  const st = await as('POST', `/api/v1/authorities/DEMO/mock-tests/${testId}/practise`, {}, 201);
+  await page.goto(`${app.base}/exam/#ticket=${st.ticket}`);
+  await page.getByRole('heading', { name: /^Question 1 of 3$/ }).waitFor();
+  return st.ticket;
+}
 
 // newPage opens a phone-sized page in a fresh context and collects the
 // errors the browser reports (CSP violations included).
@@ -312,4 +389,211 @@ scenario('sections with their own time open one after the other', async (open) =
   const other = await begin('S0002');
   await other.getByRole('heading', { name: 'Question 5 of 8' }).waitFor({ timeout: 40000 });
   assert.ok(await tab(other, 'Part A').isDisabled(), 'part A still open after its time');
+});
+
+test('the calculator computes key by key, to 12 significant digits, without eval', () => {
+  const run = (keys) => {
+    const c = new Calc();
+    for (const k of keys.split(' ')) c.press(k);
+    return c.display('Error');
+  };
+  for (const [keys, want] of [
+    ['0 . 1 + 0 . 2 =', '0.3'],
+    ['0 . 1 + 0 . 2 - 0 . 3 =', '0'],
+    ['1 / 3 * 3 =', '1'],
+    ['1 / 7 =', '0.142857142857'],
+    ['2 + 3 * 4 =', '20'],
+    ['5 + = =', '15'],
+    ['2 * 3 = 4 =', '12'],
+    ['1 / 0 =', 'Error'],
+    ['1 / 0 = +', 'Error'],
+    ['1 / 0 = 5', '5'],
+    ['0 inv', 'Error'],
+    ['2 neg sqrt', 'Error'],
+    ['2 sq sq sq sq sq sq sq sq sq sq', 'Error'],
+    ['4 inv', '0.25'],
+    ['9 sqrt', '3'],
+    ['1 2 sq', '144'],
+    ['1 0 0 + 1 0 %', '10'],
+    ['5 0 * 1 0 % =', '5'],
+    ['3 neg', '-3'],
+    ['0 . 5 neg', '-0.5'],
+    ['1 2 3 back back', '1'],
+    ['1 back back', '0'],
+    ['7 CE 8 =', '8'],
+    ['2 + 3 CE =', '2'],
+    ['9 9 9 9 9 9 9 9 9 9 9 9 9 9', '999999999999'],
+    ['1 . 2 . 3', '1.23'],
+    ['1 0 0 0 0 0 0 sq sq', '1e+24'],
+    ['5 M+ C 3 M+ MR', '8'],
+    ['5 M+ 2 M- MR', '3'],
+    ['5 M+ MC MR', '0'],
+    ['4 + MR =', '4'],
+  ]) {
+    assert.equal(run(keys), want, keys);
+  }
+  const c = new Calc();
+  for (const k of '1 2 +'.split(' ')) c.press(k);
+  assert.equal(c.expression(), '12 +');
+  c.press('unknown');
+  assert.equal(c.display(), '12');
+  assert.equal(format(123456789012.5), '123456789013');
+  assert.equal(format(-0), '0');
+  assert.equal(format(1.5e-12), '1.5e-12');
+  assert.equal(format(Infinity), '');
+});
+
+// asked collects the URLs a page requests.
+function asked(page) {
+  const urls = [];
+  page.on('request', (r) => urls.push(new URL(r.url()).pathname));
+  return urls;
+}
+const loaded = (urls, name) => urls.some((u) => new RegExp(`^/static/exam/${name}\\.[0-9a-f]{10}\\.(js|css)$`).test(u));
+
+scenario('an exam without a calculator or feedback loads neither, and the result views only at the end', async (open) => {
+  const page = await open();
+  const urls = asked(page);
+  await signInAndStart(page, 'R0004');
+  assert.ok(await page.locator('#x-calc-btn').isHidden(), 'a calculator is offered on a paper without one');
+  assert.ok(await page.locator('#x-check').isHidden(), 'an exam offers to check answers');
+  assert.ok(!loaded(urls, 'calc') && !loaded(urls, 'practice') && !loaded(urls, 'results'), JSON.stringify(urls));
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.getByRole('button', { name: 'Yes, submit' }).click();
+  await page.getByRole('heading', { name: 'Your exam has been submitted' }).waitFor();
+  await page.getByRole('button', { name: 'My result' }).waitFor();
+  assert.ok(loaded(urls, 'results'), 'the result views were not loaded after the exam');
+  assert.ok(!loaded(urls, 'calc'), 'the calculator was loaded');
+});
+
+scenario('the calculator opens from the toolbar when the paper allows one, at 320 px, and after an offline reload', async (open) => {
+  const page = await open({ viewport: { width: 320, height: 640 } });
+  await practise(page, 'learner2@demo.vidya.test', mocks.calculator);
+  const btn = page.getByRole('button', { name: 'Calculator', exact: true });
+  const panel = page.getByRole('dialog', { name: 'Calculator' });
+  const out = panel.locator('output');
+  const key = (name) => panel.getByRole('button', { name, exact: true });
+  await btn.click();
+  await panel.waitFor();
+  assert.equal(await btn.getAttribute('aria-expanded'), 'true');
+  assert.ok(await page.evaluate(() => document.getElementById('x-calc').contains(document.activeElement)), 'focus did not move into the calculator');
+  const box = await panel.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 320, `the panel is off the screen: ${JSON.stringify(box)}`);
+
+  // From the keyboard.
+  await page.keyboard.type('0.1+0.2');
+  assert.equal(await panel.locator('.x-calc-expr').textContent(), '0.1 +');
+  await page.keyboard.press('Enter');
+  assert.equal(await out.textContent(), '0.3');
+  // With the keys.
+  for (const k of ['Clear all', '1', 'Divide', '0', 'Equals']) await key(k).click();
+  assert.equal(await out.textContent(), 'Error');
+  for (const k of ['Clear all', '5', 'Add to memory', 'Clear all', '3', 'Add to memory', 'Clear all', 'Memory recall']) await key(k).click();
+  assert.equal(await out.textContent(), '8');
+  assert.ok(await panel.locator('.x-calc-mem').isVisible(), 'no memory indicator');
+  for (const k of ['Subtract from memory', 'Memory recall']) await key(k).click();
+  assert.equal(await out.textContent(), '0');
+  for (const k of ['2', 'Square', 'Square root', 'Reciprocal (1 divided by the number)', 'Change sign']) await key(k).click();
+  assert.equal(await out.textContent(), '-0.5');
+
+  // It is not modal: the question can be answered while it is open.
+  await page.getByLabel(/Jupiter/).check();
+  assert.ok(await panel.isVisible());
+  // Escape closes it and gives focus back to the toolbar button.
+  await key('7').click();
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'x-calc-btn');
+  assert.equal(await btn.getAttribute('aria-expanded'), 'false');
+
+  // A test that shows answers at the end offers no check.
+  await page.locator('#x-status').getByText('All answers saved').waitFor({ timeout: 15000 });
+  assert.ok(await page.locator('#x-check').isHidden(), 'a test with feedback at the end offers to check answers');
+
+  // The worker keeps the calculator: it still opens after an offline reload.
+  await page.waitForFunction(async () => {
+    await navigator.serviceWorker.ready;
+    for (const name of await caches.keys()) {
+      const c = await caches.open(name);
+      if ((await c.keys()).some((r) => /\/exam\/calc\.[0-9a-f]{10}\.js$/.test(r.url))) return true;
+    }
+    return false;
+  }, null, { polling: 200, timeout: 15000 });
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.getByRole('heading', { name: /^Question 1 of 3$/ }).waitFor();
+  await btn.click();
+  await panel.waitFor();
+  await page.keyboard.type('12*12=');
+  assert.equal(await out.textContent(), '144');
+  await page.context().setOffline(false);
+});
+
+scenario('practice with feedback after each question: a checked answer shows right or wrong with the solution, offline too, and after a reload', async (open) => {
+  const page = await open();
+  const ticket = await practise(page, 'learner1@demo.vidya.test', mocks.feedback);
+  assert.ok(await page.locator('#x-calc-btn').isHidden(), 'a calculator is offered on a paper without one');
+  const check = page.getByRole('button', { name: 'Check answer' });
+  const fb = page.locator('#x-fb');
+  const next = async (n) => {
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.getByRole('heading', { name: `Question ${n} of 3` }).waitFor();
+  };
+
+  // 1: right.
+  assert.ok(await fb.isHidden(), 'feedback before any check');
+  await page.getByLabel(/Jupiter/).check();
+  await check.click();
+  await fb.getByText('Correct', { exact: true }).waitFor({ timeout: 15000 });
+  assert.match(await fb.textContent(), /Marks for this answer: 4/);
+  await fb.getByText('Jupiter is more than ten times as wide as the Earth.').waitFor();
+  assert.equal(await fb.getAttribute('data-kind'), 'good');
+  assert.ok(await page.getByLabel(/Jupiter/).isDisabled(), 'a checked question can still be changed');
+  assert.ok(await page.getByLabel(/Mars/).isDisabled(), 'a checked question can still be changed');
+  assert.ok(await check.isDisabled(), 'a checked question can be checked again');
+  assert.ok(await page.getByRole('button', { name: 'Clear response' }).isDisabled(), 'a checked answer can be cleared');
+
+  // 2: wrong, with the solution's Markdown rendered.
+  await next(2);
+  assert.ok(await fb.isHidden(), 'the last question\'s feedback shows on the next');
+  assert.ok(await check.isDisabled(), 'an unanswered question can be checked');
+  await page.getByLabel(/True/).check();
+  await check.click();
+  await fb.getByText('Incorrect', { exact: true }).waitFor({ timeout: 15000 });
+  assert.match(await fb.textContent(), /Marks for this answer: 0/);
+  await fb.locator('strong', { hasText: '100 °C' }).waitFor();
+  assert.equal(await fb.getAttribute('data-kind'), 'bad');
+
+  // 3: checked offline; the feedback comes when the answer reaches the server.
+  await next(3);
+  await page.context().setOffline(true);
+  await page.getByLabel('Your answer').fill('42');
+  await check.click();
+  await fb.getByText('You are offline: whether your answer is right will show here when you are back online.').waitFor({ timeout: 15000 });
+  assert.ok(await page.getByLabel('Your answer').isDisabled(), 'a question checked offline can still be changed');
+  const { body: before } = await examAPI(app.base, 'GET', '/api/v1/exam/state', ticket);
+  assert.equal(before.answers.find((a) => a.item_id === mocks.items[2]), undefined, 'an offline answer reached the server');
+  await page.context().setOffline(false);
+  await fb.getByText('Correct', { exact: true }).waitFor({ timeout: 20000 });
+  await fb.getByText('Six sevens are 42.').waitFor();
+
+  // The feedback stays after a reload and on going back to a question.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Question 3 of 3' }).waitFor();
+  await fb.getByText('Six sevens are 42.').waitFor();
+  assert.ok(await page.getByLabel('Your answer').isDisabled());
+  await page.locator('#x-palette button', { hasText: /^1$/ }).click();
+  await fb.getByText('Jupiter is more than ten times as wide as the Earth.').waitFor();
+  assert.ok(await page.getByLabel(/Jupiter/).isChecked() && await page.getByLabel(/Jupiter/).isDisabled());
+  await page.locator('#x-palette button', { hasText: /^2$/ }).click();
+  await fb.getByText('Incorrect', { exact: true }).waitFor();
+  // The solution follows the language the question is read in.
+  await page.getByLabel('View in').selectOption('hi');
+  await fb.getByText('समुद्र तल पर पानी').waitFor();
+
+  const { body } = await examAPI(app.base, 'GET', '/api/v1/exam/state', ticket);
+  const by = (i) => body.answers.find((a) => a.item_id === mocks.items[i])?.response;
+  assert.deepEqual(by(0), { choices: ['A'] });
+  assert.deepEqual(by(1), { choices: ['true'] });
+  assert.deepEqual(by(2), { text: '42' });
 });

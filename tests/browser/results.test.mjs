@@ -2,10 +2,11 @@
 // one-minute exam through the API; once its shift has ended the results
 // are computed and published and the challenge window opened (through
 // the API, as the demo staff would). The candidate then signs in at
-// /exam/, opens "My result", and challenges a question's key from the
-// response sheet; an administrator sees the challenge on the exam's
-// challenges page. The shift must really end, so the set-up waits about
-// a minute and a half. See README.md for how to run it.
+// /exam/, opens "My result" (its views a module of their own, loaded only
+// then), and challenges a question's key from the response sheet; an
+// administrator sees the challenge on the exam's challenges page. The
+// shift must really end, so the set-up waits about a minute and a half.
+// See README.md for how to run it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,6 +126,8 @@ test('a candidate sees the published result, challenges a key, and the administr
   };
   try {
     const page = watch(await cand.newPage());
+    const urls = [];
+    page.on('request', (r) => urls.push(new URL(r.url()).pathname));
     await page.goto(`${app.base}/exam/`);
     await page.locator('#x-roll').fill('RS01');
     await page.locator('#x-code').fill(exam.code);
@@ -138,6 +141,8 @@ test('a candidate sees the published result, challenges a key, and the administr
     assert.match(sum, /Total\s*3 \/ 8/, sum);
     assert.match(sum, /Percentile \(in your shift\)\s*\d+\.\d{7}/, sum);
     assert.match(sum, /Overall rank\s*1/, sum);
+    assert.ok(urls.some((u) => /^\/static\/exam\/results\.[0-9a-f]{10}\.js$/.test(u)), `the result views' module was not loaded: ${urls}`);
+    assert.ok(!urls.some((u) => /^\/static\/exam\/(calc|practice)\./.test(u)), `an exam without a calculator loaded one: ${urls}`);
     const first = page.locator('#x-res-sheet li').first();
     const text = await first.textContent();
     assert.match(text, /Your answer\s*A\. Blue/, text);

@@ -14,8 +14,13 @@
 // not started, or when the candidate takes the exam back from another
 // device. A candidate who closes the tab signs in again: the attempt is
 // resumed (start) and the answers still pending in IndexedDB are sent.
+//
+// Parts only some attempts need are modules of their own, loaded on demand
+// from the URLs on this script's tag: the calculator (calc.js), practice
+// feedback (practice.js) and the result views (results.js).
 
 const $ = (id) => document.getElementById(id);
+const ME = document.querySelector('script[data-results]').dataset;
 const root = $('exam');
 const LANG = root.dataset.lang;
 const SIGNIN_H1 = $('x-h1').textContent;
@@ -70,6 +75,9 @@ const S = {
   writes: Promise.resolve(), sending: null, failed: '', backoff: 0, retryAt: 0, first: 0,
   acked: new Map(), timers: [], sendTimer: 0, stopped: '',
 };
+
+// pr is the practice module's hooks (practice.js), on a practice attempt.
+let pr = null;
 
 function persist() {
   sessionStorage.setItem(SS, JSON.stringify({ ticket: S.ticket, sess: S.sess, started: S.started, offset: S.offset, zoom: S.zoom, done: S.done, counts: S.counts, practice: S.practice }));
@@ -278,6 +286,10 @@ async function runner() {
   }
   S.first = S.pending.size ? Date.now() : 0;
   S.failed = offline ? 'offline' : '';
+  // A learner's practice: feedback after each question, if the test
+  // gives it, from its own module.
+  if (S.practice && !pr) pr = await load('practice').then((m) => m.init(shared())).catch(() => null);
+  await pr?.load(paper);
   S.cur = Math.min((await kvGet('cur:' + a)) || 0, paper.slots.length - 1);
   sectionFrom(state);
   const langs = paper.languages || [];
@@ -287,6 +299,7 @@ async function runner() {
   $('x-run').dataset.zoom = S.zoom;
   $('x-show-instr').hidden = !paper.instructions || !Object.keys(paper.instructions).length;
   $('x-prev').hidden = paper.navigation === 'linear';
+  calculator(!!paper.calculator);
   tabs();
   show('x-run', paper.title);
   render();
@@ -297,8 +310,15 @@ async function runner() {
   S.timers.push(setInterval(() => {
     if (S.pending.size && Date.now() >= S.retryAt) send();
   }, MAX_WAIT));
+  pr?.recheck();
   if (S.pending.size) schedule(0);
   keepMaths(paper);
+}
+
+// calculator offers the on-screen calculator if the paper allows one.
+function calculator(on) {
+  $('x-calc').hidden = $('x-calc-btn').hidden = true;
+  if (on) load('calc').then((m) => m.mount($('x-calc'), $('x-calc-btn'))).catch(() => {});
 }
 
 // keepMaths has the service worker keep KaTeX when the paper has maths, so
@@ -397,7 +417,7 @@ function render() {
   const stem = document.createElement('div');
   stem.className = 'x-stem';
   stem.innerHTML = txt.stem || ''; // safe HTML rendered by the server
-  q.append(stem, answerUI(it, slot, txt, full));
+  q.append(stem, answerUI(it, slot, txt, full || !!pr?.locked(it.id)));
   q.dispatchEvent(new CustomEvent('vidya:content', { bubbles: true }));
 
   const linear = S.paper.navigation === 'linear';
@@ -405,12 +425,13 @@ function render() {
   $('x-next').disabled = S.cur === n - 1 || !canVisit(S.cur + 1);
   $('x-next-sec').hidden = !S.sectioned || S.section >= S.paper.sections.length - 1;
   $('x-sec-wrap').hidden = !S.sectioned;
-  $('x-clear').disabled = !answered(it.id);
+  $('x-clear').disabled = !answered(it.id) || !!pr?.locked(it.id);
   [...$('x-tabs').children].forEach((b, k) => {
     b.setAttribute('aria-pressed', String(k === slot.section));
     b.disabled = (linear && k < slot.section) || (S.sectioned && k !== S.section);
   });
   palette();
+  pr?.ui();
 }
 
 function palette() {
@@ -450,6 +471,7 @@ function answerUI(it, slot, txt, locked) {
     setAnswer(it.id, resp, !!S.answers.get(it.id)?.marked);
     palette();
     $('x-clear').disabled = !answered(it.id);
+    pr?.ui();
   };
   const letter = (i) => String.fromCharCode(65 + i);
   const order = (ids, authored) => (ids && ids.length ? ids : authored) || [];
@@ -532,13 +554,6 @@ function answerUI(it, slot, txt, locked) {
   }
 }
 
-function isFull() {
-  const slot = S.paper.slots[S.cur];
-  const sec = S.paper.sections[slot.section] || {};
-  if (!(sec.attempt > 0) || answered(slot.item_id)) return false;
-  return sectionSlots(slot.section).filter(([s]) => answered(s.item_id)).length >= sec.attempt;
-}
-
 // ---- saving ----
 
 function setAnswer(id, response, marked) {
@@ -578,7 +593,7 @@ async function doSend() {
   status(true);
   const batch = [...S.pending.values()].slice(0, MAX_BATCH);
   try {
-    await api('POST', '/api/v1/exam/answers', { answers: batch.map((r) => ({ item_id: r.item_id, seq: r.seq, response: r.response, marked: r.marked })) });
+    const res = await api('POST', '/api/v1/exam/answers', { answers: batch.map((r) => ({ item_id: r.item_id, seq: r.seq, response: r.response, marked: r.marked })) });
     forget(batch);
     // What the server holds, for an offline reload: answers acknowledged
     // since the state was read are no longer pending but must still show.
@@ -589,6 +604,7 @@ async function doSend() {
     S.failed = '';
     S.backoff = 0;
     S.retryAt = 0;
+    if (res?.feedback?.length) pr?.feedback(batch, res.feedback);
   } catch (p) {
     if (!p.status || p.status >= 500 || p.status === 429) {
       S.failed = p.status ? 'retry' : 'offline';
@@ -598,7 +614,9 @@ async function doSend() {
       // The server will never take these answers (a bug, not the
       // candidate's doing): drop the ones it names so the rest get through.
       const bad = new Set(Object.keys(p.body.errors || {}).map((k) => +k.split('.')[1]).filter((i) => i >= 0));
-      forget(bad.size ? batch.filter((_, i) => bad.has(i)) : batch);
+      const dropped = bad.size ? batch.filter((_, i) => bad.has(i)) : batch;
+      forget(dropped);
+      pr?.dropped(dropped);
       S.failed = '';
     } else {
       stopped(p);
@@ -652,6 +670,7 @@ function status(busy) {
   }
   if (box.textContent !== text) box.textContent = text;
   box.dataset.kind = kind;
+  pr?.ui();
 }
 
 window.addEventListener('online', () => {
@@ -764,6 +783,8 @@ $('x-next-sec').addEventListener('click', async (e) => {
     e.target.disabled = false;
   }
 });
+// The legend is on the page once, in the instructions; this is the palette's.
+$('x-legend').append($('x-instr').querySelector('.x-legend-list').cloneNode(true));
 $('x-prev').addEventListener('click', () => go(S.cur - 1));
 $('x-next').addEventListener('click', () => go(S.cur + 1));
 $('x-save').addEventListener('click', () => {
@@ -830,7 +851,7 @@ $('x-sum-yes').addEventListener('click', async (e) => {
     const st = await api('POST', '/api/v1/exam/submit');
     $('x-sum-dlg').close();
     ended('submitted_title', st);
-    if (S.practice) score();
+    pr?.score();
   } catch (p) {
     if (p.status && stopped(p)) {
       $('x-sum-dlg').close();
@@ -842,17 +863,6 @@ $('x-sum-yes').addEventListener('click', async (e) => {
     e.target.disabled = false;
   }
 });
-
-// score shows a practice test's result, if the test shows one.
-async function score() {
-  try {
-    const r = await api('GET', '/api/v1/exam/result');
-    $('x-end-score').textContent = tf('score', r.score, r.max);
-    $('x-end-score').hidden = false;
-  } catch {
-    // a test without feedback, or offline: the summary stands
-  }
-}
 
 function ended(key, state) {
   stopTimers();
@@ -872,253 +882,29 @@ function ended(key, state) {
   resultsOffer();
 }
 
-// ---- after the exam: the result, the response sheet and challenges ----
-//
-// The views and their words are a fragment (/exam/results) loaded after
-// the exam, so the exam-day shell stays small. Results need the network.
+// ---- the modules loaded on demand ----
 
-const R = { loaded: null, paper: null, result: null, lang: '', mine: [], closed: '' };
+const mods = {};
+// load imports one of the runner's modules, with its stylesheet if it has
+// one; a failed load is tried again next time.
+function load(name) {
+  if (!mods[name]) {
+    if (ME[name + 'Css']) document.head.append(el('link', { rel: 'stylesheet', href: ME[name + 'Css'] }));
+    mods[name] = import(ME[name]);
+    mods[name].catch(() => { delete mods[name]; });
+  }
+  return mods[name];
+}
 
+// shared is what the runner shares with its modules.
+const shared = () => ({
+  $, el, api, tf, TXT, S, LANG, LANG_NAMES, fmtTime, title,
+  kvGet, kvPut, setAnswer, schedule, render, answered, itemAt, current,
+});
+
+// resultsOffer offers the result and challenges, after the exam.
 function resultsOffer() {
-  if (!R.loaded) {
-    R.loaded = fetch('/exam/results', { headers: { 'Accept-Language': LANG }, credentials: 'same-origin' })
-      .then((res) => (res.ok ? res.text() : Promise.reject(new Error('HTTP ' + res.status))))
-      .then((html) => {
-        $('x-res-box').innerHTML = html;
-        for (const d of $('x-res-text').querySelectorAll('data')) TXT[d.value] = d.textContent;
-        $('x-res-open').addEventListener('click', openResult);
-        $('x-res-lang').addEventListener('change', () => {
-          R.lang = $('x-res-lang').value;
-          renderSheet();
-        });
-        $('x-ch-q').addEventListener('change', proposalUI);
-        $('x-ch-form').addEventListener('submit', fileChallenge);
-      });
-    R.loaded.catch(() => { R.loaded = null; });
-  }
-  R.loaded.then(() => { $('x-res-actions').hidden = false; }).catch(() => {});
-}
-
-// resultPaper is the candidate's paper, for the questions' wording.
-async function resultPaper() {
-  if (!R.paper) {
-    const paper = S.paper || await api('GET', '/api/v1/exam/paper');
-    R.paper = { ...paper, byId: new Map(paper.items.map((it) => [it.id, it])) };
-  }
-  return R.paper;
-}
-
-async function openResult() {
-  const btn = $('x-res-open');
-  btn.disabled = true;
-  const note = $('x-res-note');
-  note.hidden = true;
-  try {
-    const paper = await resultPaper();
-    R.lang = R.lang || ((paper.languages || []).includes(LANG) ? LANG : (paper.languages || [])[0] || LANG);
-    try {
-      R.result = await api('GET', '/api/v1/exam/result');
-    } catch (p) {
-      if (p.status !== 409 || p.code !== 'results-not-published') throw p;
-      R.result = null;
-      note.textContent = S.practice ? p.message : TXT.res_unpublished;
-      note.hidden = false;
-    }
-    if (R.result) renderResult();
-    if (!S.practice) await loadChallenges();
-  } catch (p) {
-    note.textContent = p.message;
-    note.hidden = false;
-  } finally {
-    btn.disabled = false;
-  }
-}
-
-const num = (x) => String(Math.round(x * 100) / 100);
-
-function renderResult() {
-  const r = R.result;
-  const dl = $('x-res-sum');
-  const row = (k, v) => [el('dt', { textContent: k }), el('dd', { textContent: v })];
-  const rows = [row(TXT.res_total, `${num(r.score)} / ${num(r.max)}`)];
-  if (!S.practice) {
-    rows.push(row(TXT.res_percentile, r.percentile), row(TXT.res_shift, r.shift), row(TXT.res_shift_rank, String(r.shift_rank)), row(TXT.res_overall, String(r.overall_rank)));
-  }
-  dl.replaceChildren(...rows.flat());
-  if (r.pending) dl.append(el('dd', { textContent: tf('res_pending', r.pending) }));
-  const secTitle = (id) => {
-    const sec = (R.paper.sections || []).find((x) => x.id === id);
-    return (sec && title(sec.title)) || id;
-  };
-  $('x-res-secs').replaceChildren(...(r.sections || []).map((s) => el('tr', {},
-    el('th', { scope: 'row', textContent: secTitle(s.id) }), el('td', { textContent: `${num(s.score)} / ${num(s.max)}` }), el('td', { textContent: String(s.answered) }))));
-  $('x-res-secs-box').hidden = !(r.sections || []).length;
-  const langs = R.paper.languages || [];
-  $('x-res-lang').replaceChildren(...langs.map((l) => new Option(LANG_NAMES[l] || l, l, false, l === R.lang)));
-  $('x-res-lang').parentElement.hidden = langs.length < 2;
-  renderSheet();
-  $('x-res').hidden = false;
-  $('x-res-h').focus();
-}
-
-// answerText writes a response or a key as the candidate saw the options:
-// the letter of each choice in their order, and its text.
-function answerText(it, slot, x) {
-  if (!x) return '';
-  const txt = (it.text || {})[R.lang] || Object.values(it.text || {})[0] || {};
-  const order = (slot.choices && slot.choices.length ? slot.choices : it.choices) || [];
-  const strip = (h) => { const d = document.createElement('div'); d.innerHTML = h || ''; return d.textContent.trim(); };
-  const choice = (id) => {
-    const i = order.indexOf(id);
-    const t = strip(txt.choices?.[id]) || TXT[id] || id;
-    return i >= 0 ? `${String.fromCharCode(65 + i)}. ${t}` : t;
-  };
-  const parts = [];
-  if (x.choices?.length) parts.push(x.choices.map(choice).join(it.type === 'ordering' ? ' → ' : '; '));
-  if (x.pairs) parts.push(Object.entries(x.pairs).map(([l, r]) => `${strip(txt.left?.[l]) || l} → ${strip(txt.right?.[r]) || r}`).join('; '));
-  if (x.numeric) {
-    const n = x.numeric;
-    parts.push(n.range ? `${n.min} – ${n.max}` : n.tolerance ? `${n.value} ± ${n.tolerance}` : String(n.value));
-  }
-  if (x.text?.accepted) parts.push(x.text.accepted.join(' | '));
-  else if (typeof x.text === 'string') parts.push(x.text);
-  return parts.join('; ');
-}
-
-function renderSheet() {
-  if (!R.result) return;
-  const slots = R.paper.slots;
-  const open = !S.practice && !R.closed;
-  $('x-res-sheet').replaceChildren(...(R.result.sheet || []).map((e, i) => {
-    const it = R.paper.byId.get(e.item_id) || { id: e.item_id, text: {} };
-    const slot = slots[i] || {};
-    const txt = it.text[R.lang] || Object.values(it.text)[0] || {};
-    const li = el('li', { className: 'x-res-q', id: 'x-res-q' + e.item_id, lang: R.lang },
-      el('h4', { textContent: tf('res_q', i + 1) }),
-      el('div', { html: txt.stem || '' }));
-    const dl = el('dl', { className: 'x-sum' },
-      el('dt', { textContent: TXT.res_your }), el('dd', { textContent: answerText(it, slot, e.response) || TXT.res_none }),
-      el('dt', { textContent: TXT.res_key }), el('dd', { textContent: (e.dropped ? TXT.res_dropped : (answerText(it, slot, e.key) || '—') + (e.corrected ? ' · ' + TXT.res_corrected : '')) }),
-      el('dt', { textContent: TXT.res_marks }), el('dd', { textContent: num(e.score) + (e.correct ? ` (${TXT.res_correct})` : '') + (e.ignored ? ` — ${TXT.res_ignored}` : '') }));
-    li.append(dl);
-    const sol = e.solution && (e.solution[R.lang] || Object.values(e.solution)[0]);
-    if (sol) li.append(el('h5', { textContent: TXT.res_solution }), el('div', { className: 'x-res-sol', html: sol }));
-    if (open && it.type !== 'essay' && !R.mine.some((c) => c.item_id === e.item_id)) {
-      li.append(el('p', {}, el('button', { type: 'button', className: 'secondary', textContent: TXT.ch_this, onclick: () => challengeItem(e.item_id) })));
-    }
-    return li;
-  }));
-  $('x-res-sheet-box').hidden = false;
-}
-
-// loadChallenges lists the candidate's challenges and offers the form for
-// the questions not challenged yet.
-async function loadChallenges() {
-  const list = await api('GET', '/api/v1/exam/challenges');
-  R.mine = list.items || [];
-  // The window, from the server: the form only while it is open.
-  if (!list.open) {
-    const w = list.window;
-    R.closed = w ? tf('ch_window', fmtTime(w.opens_at), fmtTime(w.closes_at)) : TXT.ch_no_window;
-  }
-  renderChallenges();
-  $('x-ch').hidden = false;
-}
-
-function questionNo(id) {
-  return R.paper.slots.findIndex((s) => s.item_id === id) + 1;
-}
-
-function renderChallenges() {
-  const ul = $('x-ch-list');
-  if (!R.mine.length) ul.replaceChildren(el('li', { textContent: TXT.ch_none }));
-  else {
-    ul.replaceChildren(...R.mine.map((c) => el('li', { className: 'x-ch-item' },
-      el('strong', { textContent: tf('ch_item', questionNo(c.item_id)) + ': ' + (TXT['ch_status_' + c.status] || c.status) }),
-      el('br'), document.createTextNode(c.reason))));
-  }
-  const sel = $('x-ch-q');
-  const keep = sel.value;
-  const opts = R.paper.slots.map((s, i) => [s, i]).filter(([s]) => {
-    const it = R.paper.byId.get(s.item_id);
-    return it && it.type !== 'essay' && !R.mine.some((c) => c.item_id === s.item_id);
-  }).map(([s, i]) => new Option(tf('res_q', i + 1), String(s.item_id), false, String(s.item_id) === keep));
-  sel.replaceChildren(...opts);
-  const form = $('x-ch-form');
-  form.hidden = !opts.length || !!R.closed;
-  $('x-ch-closed').hidden = !R.closed;
-  $('x-ch-closed').textContent = R.closed;
-  proposalUI();
-  renderSheet();
-}
-
-function challengeItem(id) {
-  $('x-ch-q').value = String(id);
-  proposalUI();
-  $('x-ch-reason').focus();
-}
-
-// proposalUI offers the question's options (choice questions) or a text
-// box for the answer the candidate thinks right.
-function proposalUI() {
-  const box = $('x-ch-prop');
-  const it = R.paper?.byId.get(Number($('x-ch-q').value));
-  box.replaceChildren();
-  $('x-ch-prop-box').hidden = !it || it.type === 'ordering' || it.type === 'matching';
-  if (!it) return;
-  const i = R.paper.slots.findIndex((s) => s.item_id === it.id);
-  const slot = R.paper.slots[i] || {};
-  if (['single_choice', 'true_false', 'multiple_response'].includes(it.type)) {
-    const multi = it.type === 'multiple_response';
-    const order = (slot.choices && slot.choices.length ? slot.choices : it.choices) || [];
-    order.forEach((id) => {
-      const input = el('input', { type: multi ? 'checkbox' : 'radio', name: 'x-ch-choice', value: id, id: 'x-ch-c-' + id });
-      box.append(el('p', {}, input, ' ', el('label', { htmlFor: 'x-ch-c-' + id, textContent: answerText(it, slot, { choices: [id] }) })));
-    });
-  } else if (it.type === 'numeric' || it.type === 'short_text') {
-    box.append(el('label', { htmlFor: 'x-ch-text', textContent: TXT.ch_proposed_text }), el('input', { type: 'text', id: 'x-ch-text', autocomplete: 'off' }));
-  }
-}
-
-async function fileChallenge(ev) {
-  ev.preventDefault();
-  const err = $('x-ch-err');
-  err.hidden = true;
-  const id = Number($('x-ch-q').value);
-  const reason = $('x-ch-reason').value.trim();
-  if (!id) return;
-  if (reason.length < 10) {
-    err.textContent = TXT.ch_reason_short;
-    err.hidden = false;
-    $('x-ch-reason').focus();
-    return;
-  }
-  const body = { item_id: id, reason };
-  const picked = [...$('x-ch-prop').querySelectorAll('input[name="x-ch-choice"]:checked')].map((x) => x.value);
-  if (picked.length) body.proposed = { choices: picked };
-  const text = $('x-ch-text')?.value.trim();
-  if (text) body.proposed = { text };
-  const btn = $('x-ch-send');
-  btn.disabled = true;
-  try {
-    const c = await api('POST', '/api/v1/exam/challenges', body);
-    R.mine.push(c);
-    $('x-ch-reason').value = '';
-    renderChallenges();
-    $('x-res-note').textContent = tf('ch_filed', questionNo(id));
-    $('x-res-note').hidden = false;
-  } catch (p) {
-    if (p.code === 'challenge-window-closed') {
-      R.closed = p.message;
-      renderChallenges();
-    } else {
-      const fields = Object.values(p.body?.errors || p.body?.fields || {});
-      err.textContent = [p.message, ...fields].join(' ');
-      err.hidden = false;
-    }
-  } finally {
-    btn.disabled = false;
-  }
+  load('results').then((m) => m.offer(shared())).catch(() => {});
 }
 
 // ---- start-up ----
