@@ -56,17 +56,13 @@ func (s *Service) ExamProgress(ctx context.Context, p *identity.Principal, code 
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	var computed, published *time.Time
-	err = s.db.QueryRow(ctx, `SELECT results_computed_at, results_published_at FROM exams WHERE id = $1`, examID).Scan(&computed, &published)
+	var published *time.Time
+	err = s.db.QueryRow(ctx, `SELECT results_published_at FROM exams WHERE id = $1`, examID).Scan(&published)
 	if errors.Is(err, database.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, op, "no exam %d", examID)
 	}
 	if err != nil {
 		return nil, errs.Wrap(op, err)
-	}
-	if computed != nil {
-		u := computed.UTC()
-		out.ResultsComputed = &u
 	}
 	if published != nil {
 		u := published.UTC()
@@ -75,6 +71,7 @@ func (s *Service) ExamProgress(ctx context.Context, p *identity.Principal, code 
 	if out.Results, err = s.resultsStatus(ctx, op, examID); err != nil {
 		return nil, err
 	}
+	out.ResultsComputed = out.Results.ComputedAt
 	return out, nil
 }
 

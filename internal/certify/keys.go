@@ -49,7 +49,7 @@ func (s *Service) DID(code string) string {
 // key. Administrators; audited.
 func (s *Service) RotateKey(ctx context.Context, p *identity.Principal, code string) (*Key, error) {
 	const op = "certify: rotate key"
-	a, err := s.authority(ctx, p, code, adminRoles)
+	a, err := s.id.AuthorityAs(ctx, p, code, adminRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Service) RotateKey(ctx context.Context, p *identity.Principal, code str
 // Keys lists an authority's signing keys, newest first. Administrators
 // and approvers.
 func (s *Service) Keys(ctx context.Context, p *identity.Principal, code string) ([]Key, error) {
-	a, err := s.authority(ctx, p, code, readRoles)
+	a, err := s.id.AuthorityAs(ctx, p, code, readRoles...)
 	if err != nil {
 		return nil, err
 	}
@@ -204,18 +204,6 @@ func (s *Service) openKey(authorityID int64, kid string, sealed []byte) (ed25519
 
 func sealData(authorityID int64, kid string) []byte {
 	return []byte("vidya signing key " + strconv.FormatInt(authorityID, 10) + " " + kid)
-}
-
-// authority resolves code for p and checks p holds one of roles there.
-func (s *Service) authority(ctx context.Context, p *identity.Principal, code string, roles []identity.Role) (*identity.Authority, error) {
-	a, err := s.id.Authority(ctx, p, code)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Has(a.ID, roles...) {
-		return nil, errs.E(errs.Forbidden, "certify", "your role in %s does not allow this", a.Code)
-	}
-	return a, nil
 }
 
 // DIDDocument returns an authority's did:web document, listing every

@@ -279,6 +279,13 @@ func (s *Service) authorityFor(ctx context.Context, p *Principal, code string, r
 	return a, nil
 }
 
+// AuthorityAs returns an authority the caller holds one of roles in: an
+// authority the caller has no part in is not found, and a role that does
+// not suffice is forbidden.
+func (s *Service) AuthorityAs(ctx context.Context, p *Principal, code string, roles ...Role) (*Authority, error) {
+	return s.authorityFor(ctx, p, code, roles...)
+}
+
 // Authority returns an authority the caller belongs to.
 func (s *Service) Authority(ctx context.Context, p *Principal, code string) (*Authority, error) {
 	return s.authorityFor(ctx, p, code, Roles...)
