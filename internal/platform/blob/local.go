@@ -134,7 +134,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 		return errs.Wrap(op, err)
 	}
 
-	dataTmp, sum, n, err := l.writeTemp(ctx, op, r, size)
+	dataTmp, sum, n, err := l.writeTemp(ctx, op, r, size, true)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	if err != nil {
 		return errs.Wrap(op, err)
 	}
-	metaTmp, _, _, err := l.writeTemp(ctx, op, strings.NewReader(string(meta)), int64(len(meta)))
+	metaTmp, _, _, err := l.writeTemp(ctx, op, strings.NewReader(string(meta)), int64(len(meta)), true)
 	if err != nil {
 		return err
 	}
@@ -164,10 +164,10 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	mu := l.lock(key)
 	mu.Lock()
 	defer mu.Unlock()
-	if err := l.moveInto(op, key, dataTmp, path.Join(blobsDir, key)); err != nil {
+	if err := l.moveInto(op, key, dataTmp, path.Join(blobsDir, key), true); err != nil {
 		return err
 	}
-	if err := l.moveInto(op, key, metaTmp, path.Join(metaDir, key)); err != nil {
+	if err := l.moveInto(op, key, metaTmp, path.Join(metaDir, key), true); err != nil {
 		// The content is in place but its sidecar is not; drop the stale
 		// sidecar so readers fall back to safe defaults rather than a wrong ETag.
 		_ = l.root.Remove(path.Join(metaDir, key))
@@ -178,12 +178,26 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 
 // writeTemp copies r (exactly size bytes unless size is -1) into a new,
 // fsynced temp file and returns its name, the hex SHA-256 of the content and
-// the byte count. On error the temp file is gone.
-func (l *Local) writeTemp(ctx context.Context, op string, r io.Reader, size int64) (name, sum string, n int64, err error) {
+// the byte count. On error the temp file is gone. Without durable the file
+// is not fsynced: the caller syncs many at once (PutMany).
+func (l *Local) writeTemp(ctx context.Context, op string, r io.Reader, size int64, durable bool) (name, sum string, n int64, err error) {
+	return l.writeTempIn(ctx, op, nil, r, size, durable)
+}
+
+// writeTempIn is writeTemp creating the file through tmpRoot, the temp
+// directory opened as a root, when it is not nil: one system call to
+// open instead of one per path part.
+func (l *Local) writeTempIn(ctx context.Context, op string, tmpRoot *os.Root, r io.Reader, size int64, durable bool) (name, sum string, n int64, err error) {
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := path.Join(tmpDir, hex.EncodeToString(rnd[:])+".part")
-	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	base := hex.EncodeToString(rnd[:]) + ".part"
+	tmp := path.Join(tmpDir, base)
+	var f *os.File
+	if tmpRoot != nil {
+		f, err = tmpRoot.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	} else {
+		f, err = l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	}
 	if err != nil {
 		return "", "", 0, errs.Wrap(op, err)
 	}
@@ -210,8 +224,10 @@ func (l *Local) writeTemp(ctx context.Context, op string, r io.Reader, size int6
 	case err != nil:
 		return "", "", 0, &errs.Error{Kind: errs.KindOf(err), Op: op, Message: "reading the content failed", Err: err}
 	}
-	if err = f.Sync(); err != nil {
-		return "", "", 0, errs.Wrap(op, err)
+	if durable {
+		if err = f.Sync(); err != nil {
+			return "", "", 0, errs.Wrap(op, err)
+		}
 	}
 	if err = f.Close(); err != nil {
 		return "", "", 0, errs.Wrap(op, err)
@@ -223,8 +239,9 @@ func (l *Local) writeTemp(ctx context.Context, op string, r io.Reader, size int6
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
 
 // moveInto renames the temp file tmp to dst (creating dst's parent
-// directories) and syncs the parent so the rename survives a crash.
-func (l *Local) moveInto(op, key, tmp, dst string) error {
+// directories) and, with syncParent, syncs the parent so the rename
+// survives a crash.
+func (l *Local) moveInto(op, key, tmp, dst string, syncParent bool) error {
 	parent := path.Dir(dst)
 	var err error
 	// A concurrent Delete may prune parent directories between MkdirAll and
@@ -249,6 +266,9 @@ func (l *Local) moveInto(op, key, tmp, dst string) error {
 		return errs.E(errs.Conflict, op, "key %q cannot be stored: part of its path is already a blob", key)
 	default:
 		return errs.Wrap(op, err)
+	}
+	if !syncParent {
+		return nil
 	}
 	if d, err := l.root.Open(parent); err == nil {
 		err = d.Sync()
@@ -333,6 +353,9 @@ func (l *Local) info(key string, fi fs.FileInfo, withType bool) Info {
 	} else {
 		in.ETag = fmt.Sprintf("m%x-%x", fi.ModTime().UnixNano(), fi.Size())
 		in.ContentType = DefaultContentType
+		if t := impliedType(key); t != "" && errors.Is(err, fs.ErrNotExist) {
+			in.ContentType = t // stored by PutMany without a sidecar
+		}
 	}
 	if !withType {
 		in.ContentType = ""
@@ -510,6 +533,21 @@ func (l *Local) removeStaleTemps(before time.Time) {
 	ents, _ := d.ReadDir(-1)
 	d.Close()
 	for _, e := range ents {
+		if e.IsDir() {
+			// PutMany's writers' directories, one level down.
+			sub, err := l.root.Open(path.Join(tmpDir, e.Name()))
+			if err != nil {
+				continue
+			}
+			inner, _ := sub.ReadDir(-1)
+			sub.Close()
+			for _, f := range inner {
+				if fi, err := f.Info(); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(before) {
+					_ = l.root.Remove(path.Join(tmpDir, e.Name(), f.Name()))
+				}
+			}
+			continue
+		}
 		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(before) {
 			_ = l.root.Remove(path.Join(tmpDir, e.Name()))
 		}

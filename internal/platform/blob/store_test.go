@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -36,6 +37,53 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		if info.ModTime.IsZero() || time.Since(info.ModTime) > time.Hour {
 			t.Errorf("ModTime = %v, want about now", info.ModTime)
+		}
+	})
+
+	t.Run("PutMany stores every object as Put would, replacing old ones", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		put(t, s, "many/07", "old", "text/plain")
+		var objs []Object
+		for i := range 40 {
+			objs = append(objs, Object{Key: fmt.Sprintf("many/%02d", i), Data: randomBytes(100+i*37, uint64(i)), ContentType: "application/pdf"})
+		}
+		if err := PutMany(ctx, s, objs); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			rc, info, err := s.Get(ctx, o.Key, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readAll(t, rc); got != string(o.Data) || info.ContentType != "application/pdf" || info.Size != int64(len(o.Data)) {
+				t.Fatalf("%s: %d bytes of %s, want %d of application/pdf", o.Key, info.Size, info.ContentType, len(o.Data))
+			}
+		}
+		// Types a key's extension implies, and others, read back; a new
+		// content of the same size gets a new ETag.
+		put(t, s, "many/c.pdf", "%PDF-old", "application/pdf")
+		old, err := s.Stat(ctx, "many/c.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := PutMany(ctx, s, []Object{{Key: "many/c.pdf", Data: []byte("%PDF-new"), ContentType: "application/pdf"},
+			{Key: "many/d.json", Data: []byte("{}"), ContentType: "text/plain"}, {Key: "many/e.json", Data: []byte("[]"), ContentType: "application/json"}}); err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{"many/c.pdf": "application/pdf", "many/d.json": "text/plain", "many/e.json": "application/json"} {
+			info, err := s.Stat(ctx, key)
+			if err != nil || info.ContentType != want {
+				t.Errorf("%s: %+v %v, want %s", key, info, err, want)
+			}
+		}
+		if info, _ := s.Stat(ctx, "many/c.pdf"); info.ETag == old.ETag || getString(t, s, "many/c.pdf", nil) != "%PDF-new" {
+			t.Errorf("replaced with PutMany: ETag %q (was %q)", info.ETag, old.ETag)
+		}
+		// A bad key is refused.
+		err = PutMany(ctx, s, []Object{{Key: "many/ok", Data: []byte("x")}, {Key: "../escape", Data: []byte("y")}})
+		if !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a bad key: %v", err)
 		}
 	})
 

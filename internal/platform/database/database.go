@@ -288,6 +288,50 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 	return sqlExec(ctx, tx.sql, query, args)
 }
 
+// ExecMany runs one statement once for each set of arguments and returns
+// the rows affected in all: prepared once on SQLite, sent as one batch
+// (one round trip) on PostgreSQL. Bulk inserts use it instead of one
+// statement with thousands of parameters, which SQLite parses slowly.
+func (tx *Tx) ExecMany(ctx context.Context, query string, rows [][]any) (int64, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	var n int64
+	if tx.pg != nil {
+		b := &pgx.Batch{}
+		for _, args := range rows {
+			b.Queue(query, args...)
+		}
+		res := tx.pg.SendBatch(ctx, b)
+		for range rows {
+			tag, err := res.Exec()
+			if err != nil {
+				_ = res.Close()
+				return n, err
+			}
+			n += tag.RowsAffected()
+		}
+		return n, res.Close()
+	}
+	st, err := tx.sql.PrepareContext(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	for _, args := range rows {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return n, err
+		}
+		m, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	if tx.pg != nil {
