@@ -78,6 +78,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	if a.Certify != nil {
 		mux.HandleFunc("GET /authorities/{code}/did.json", a.didDocument)
 		mux.HandleFunc("GET /authorities/{code}/jwks.json", a.jwks)
+		mux.HandleFunc("GET /authorities/{code}/status/{id}", a.statusList)
 	}
 	mux.HandleFunc("GET /media/{code}/{name}", a.media)
 	doc := openAPI(routes, a.Version)

@@ -160,6 +160,17 @@ func sampleBody(op docOp) any {
 		return map[string]any{"opens_at": "2030-01-01T00:00:00Z", "closes_at": "2030-01-02T00:00:00Z"}
 	case "POST /api/v1/authorities/{code}/exams/{id}/challenges/{item}/decision":
 		return map[string]any{"action": "reject"}
+	case "PUT /api/v1/authorities/{code}/certificate-types/{type}", "POST /api/v1/authorities/{code}/certificate-types/preview":
+		return map[string]any{"name": "Intruder's certificate", "achievement": map[string]any{"name": "x", "description": "x"},
+			"template": map[string]any{"page": map[string]any{"size": "A4"}, "elements": []any{map[string]any{"type": "qr", "x": 10, "y": 10, "size": 30}}}}
+	case "POST /api/v1/authorities/{code}/certificate-batches":
+		return map[string]any{"type": "x", "exam_id": 1}
+	case "POST /api/v1/authorities/{code}/certificate-batches/{id}/approve", "POST /api/v1/authorities/{code}/certificate-batches/{id}/decline":
+		return map[string]any{"note": "an intruder's note"}
+	case "POST /api/v1/authorities/{code}/certificates/{doc}/revoke":
+		return map[string]any{"reason": "an intruder's reason"}
+	case "POST /api/v1/authorities/{code}/certificates/{doc}/reissue":
+		return map[string]any{"changes": map[string]any{}, "reason": "an intruder's reason"}
 	case "POST /api/v1/exam/challenges":
 		return map[string]any{"item_id": 1, "reason": "an intruder's reason"}
 	case "POST /api/v1/exam/signin":
@@ -223,6 +234,8 @@ var unscopedRoutes = map[string]string{
 	"GET /api/v1/exam/result":                  "exam ticket",
 	"POST /api/v1/exam/next-section":           "exam ticket",
 	"GET /api/v1/exam/challenges":              "exam ticket",
+	"POST /api/v1/verify":                      "public",
+	"GET /api/v1/verify/{doc}":                 "public",
 	"POST /api/v1/exam/challenges":             "exam ticket",
 }
 

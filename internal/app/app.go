@@ -28,6 +28,7 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations and exit."`
 	Admin   adminCmd   `cmd:"" help:"Administer authorities, users and the audit log."`
 	Items   itemsCmd   `cmd:"" help:"Import and export item banks."`
+	Certs   certsCmd   `cmd:"" help:"Issue certificate batches."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 

@@ -1,12 +1,16 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/certify/vc"
 	"github.com/vidya-edu/vidya/internal/identity"
 )
@@ -74,6 +78,119 @@ func TestSigningKeysArePublished(t *testing.T) {
 		}
 		if r := anon.do("GET", "/authorities/NOPE/did.json", nil); r.status != 404 {
 			t.Fatalf("unknown authority: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestCertificatesThroughTheAPI makes a type, a batch from CSV with a bad
+// row, has it approved by a second person, issues it, and verifies a
+// certificate every way the public can, all through the HTTP API.
+func TestCertificatesThroughTheAPI(t *testing.T) {
+	engines(t, func(t *testing.T, sys *system, srv *httptest.Server) {
+		ctx := context.Background()
+		if _, err := sys.identity.EnsureAuthority(ctx, "test", identity.NewAuthority{Code: "CRT", Name: "Certificate board"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []identity.NewUser{
+			{Email: "maker@crt.test", Name: "Maker", Password: "long-enough-pass", Roles: []identity.Role{identity.RoleAdmin, identity.RoleApprover}},
+			{Email: "checker@crt.test", Name: "Checker", Password: "long-enough-pass", Roles: []identity.Role{identity.RoleApprover}},
+		} {
+			if _, err := sys.identity.EnsureUser(ctx, "test", u, false, "CRT"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		maker, checker, anon := newClient(t, srv), newClient(t, srv), newClient(t, srv)
+		maker.signIn("maker@crt.test", "long-enough-pass")
+		checker.signIn("checker@crt.test", "long-enough-pass")
+		if r := maker.do("POST", "/api/v1/authorities/CRT/signing-keys", nil); r.status != 201 {
+			t.Fatalf("key: %d %s", r.status, r.body)
+		}
+		def := map[string]any{"name": "Course certificate", "achievement": map[string]any{"name": "Typing course", "description": "Completed the typing course"},
+			"fields": []any{map[string]any{"name": "wpm", "label": "Words a minute", "type": "integer", "required": true}},
+			"rules":  []any{map[string]any{"name": "speed", "expr": "wpm >= 30", "message": "types fewer than 30 words a minute"}},
+			"template": map[string]any{"page": map[string]any{"size": "A4"}, "elements": []any{
+				map[string]any{"type": "text", "field": "holder.name", "x": 20, "y": 40, "width": 170, "size": 24},
+				map[string]any{"type": "qr", "x": 80, "y": 150, "size": 40}}}}
+		bad := map[string]any{"name": "x", "achievement": map[string]any{"name": "x"}, "rules": []any{map[string]any{"name": "r", "expr": "wpm >", "message": "m"}},
+			"fields": def["fields"], "template": def["template"]}
+		if r := maker.do("PUT", "/api/v1/authorities/CRT/certificate-types/typing", bad); r.status != 400 || !strings.Contains(string(r.body), "rules") {
+			t.Fatalf("a rule that does not compile: %d %s", r.status, r.body)
+		}
+		if r := maker.do("PUT", "/api/v1/authorities/CRT/certificate-types/typing", def); r.status != 200 {
+			t.Fatalf("type: %d %s", r.status, r.body)
+		}
+		if r := maker.do("POST", "/api/v1/authorities/CRT/certificate-types/preview?format=png&width=400", def); r.status != 200 || r.header.Get("Content-Type") != "image/png" {
+			t.Fatalf("preview: %d %s", r.status, r.header)
+		}
+		csv := "holder.id,holder.name,wpm\nT1,आशा वर्मा,45\nT2,Ravi Kumar,12\nT3,Meena Iyer,abc\n"
+		r := maker.upload("POST", "/api/v1/authorities/CRT/certificate-batches?type=typing&source=Typing+course+2026", "text/csv", []byte(csv))
+		if r.status != 201 {
+			t.Fatalf("batch: %d %s", r.status, r.body)
+		}
+		var b certify.Batch
+		r.json(t, &b)
+		if b.Valid != 1 || b.Rejected != 2 {
+			t.Fatalf("batch: %+v", b)
+		}
+		batch := fmt.Sprintf("/api/v1/authorities/CRT/certificate-batches/%d", b.ID)
+		if r := maker.do("GET", batch+"/rejections.csv", nil); r.status != 200 || !strings.Contains(string(r.body), "types fewer than 30 words a minute") {
+			t.Fatalf("rejections: %d %s", r.status, r.body)
+		}
+		if r := maker.do("POST", batch+"/approve", map[string]any{"note": ""}); r.status != 403 || !strings.Contains(string(r.body), "someone other than the person who made it") {
+			t.Fatalf("the maker approving: %d %s", r.status, r.body)
+		}
+		if r := checker.do("POST", batch+"/approve", map[string]any{"note": "checked"}); r.status != 200 {
+			t.Fatalf("approve: %d %s", r.status, r.body)
+		}
+		if _, err := sys.certify.IssueBatch(ctx, b.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		r = checker.do("GET", batch+"/events", nil)
+		if r.status != 200 || r.header.Get("Content-Type") != "text/event-stream" || !strings.Contains(string(r.body), "event: progress\ndata: {") || !strings.Contains(string(r.body), `"state":"done"`) {
+			t.Fatalf("events: %d %s", r.status, r.body)
+		}
+		var rows struct{ Items []certify.BatchRow }
+		checker.do("GET", batch+"/rows?state=issued", nil).json(t, &rows)
+		if len(rows.Items) != 1 || rows.Items[0].HolderID != "T1" {
+			t.Fatalf("issued rows: %+v", rows)
+		}
+		doc := rows.Items[0].DocID
+		pdfFile := maker.do("GET", "/api/v1/authorities/CRT/certificates/"+doc+"/pdf", nil)
+		cred := maker.do("GET", "/api/v1/authorities/CRT/certificates/"+doc+"/credential", nil)
+		if pdfFile.status != 200 || cred.status != 200 || anon.do("GET", "/api/v1/authorities/CRT/certificates/"+doc+"/pdf", nil).status != 401 {
+			t.Fatalf("files: %d %d", pdfFile.status, cred.status)
+		}
+		for _, tc := range []struct {
+			ct   string
+			body []byte
+			want string
+		}{
+			{"application/pdf", pdfFile.body, "valid"},
+			{"application/json", cred.body, "valid"},
+			{"application/json", bytes.Replace(cred.body, []byte("आशा"), []byte("उषा"), 1), "tampered"},
+		} {
+			var v certify.Verification
+			r := anon.upload("POST", "/api/v1/verify", tc.ct, tc.body)
+			r.json(t, &v)
+			if r.status != 200 || v.Status != tc.want {
+				t.Errorf("verify %s: %d %s", tc.ct, r.status, r.body)
+			}
+		}
+		var oc vc.OpenBadgeCredential
+		if err := json.Unmarshal(cred.body, &oc); err != nil {
+			t.Fatal(err)
+		}
+		listPath := strings.TrimPrefix(oc.CredentialStatus.StatusListCredential, srv.URL)
+		if r := anon.do("GET", listPath, nil); r.status != 200 || !strings.Contains(string(r.body), "BitstringStatusListCredential") {
+			t.Fatalf("status list %s: %d %s", listPath, r.status, r.body)
+		}
+		if r := maker.do("POST", "/api/v1/authorities/CRT/certificates/"+doc+"/revoke", map[string]any{"reason": "issued in error"}); r.status != 200 {
+			t.Fatalf("revoke: %d %s", r.status, r.body)
+		}
+		var v certify.Verification
+		anon.do("GET", "/api/v1/verify/"+doc, nil).json(t, &v)
+		if v.Status != "revoked" || v.Holder != "आशा वर्मा" || v.Issuer != "Certificate board" {
+			t.Fatalf("public lookup after revoking: %+v", v)
 		}
 	})
 }

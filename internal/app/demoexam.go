@@ -54,17 +54,7 @@ func demoItems() []*assess.Item {
 // loadDemoExam makes the demo exam if it is missing, opens its shift now
 // for the next twelve hours, and clears the demo candidates' attempts.
 func loadDemoExam(ctx context.Context, db *database.DB, id *identity.Service, bank *assess.Service) error {
-	person := func(email string) (*identity.Principal, error) {
-		u, err := id.UserByEmail(ctx, identity.CommandLine(), email)
-		if err != nil {
-			return nil, err
-		}
-		tok, err := id.StartSessionFor(ctx, u.ID, "demo")
-		if err != nil {
-			return nil, err
-		}
-		return id.Authenticate(ctx, tok)
-	}
+	person := func(email string) (*identity.Principal, error) { return demoPrincipal(ctx, id, email) }
 	var examID int64
 	err := db.QueryRow(ctx, `SELECT e.id FROM exams e JOIN authorities a ON a.id = e.authority_id WHERE a.code = 'DEMO' AND e.title = $1`, demoExamTitle).Scan(&examID)
 	if err != nil && !errors.Is(err, database.ErrNoRows) {

@@ -25,6 +25,26 @@ type seededExam struct {
 	codes  map[string]string
 }
 
+// member makes a user with role in the authority code and signs them in,
+// for calling the services as that person.
+func member(t testing.TB, sys *system, code, email string, role identity.Role) *identity.Principal {
+	t.Helper()
+	ctx := context.Background()
+	u, err := sys.identity.EnsureUser(ctx, "test", identity.NewUser{Email: email, Name: email, Roles: []identity.Role{role}}, false, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := sys.identity.StartSessionFor(ctx, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sys.identity.Authenticate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // seedExam sets up, through the services, an exam in authority EXM whose
 // shift opened a minute ago and runs for the given duration.
 func seedExam(t testing.TB, sys *system, duration time.Duration, candidates int) *seededExam {
@@ -33,21 +53,7 @@ func seedExam(t testing.TB, sys *system, duration time.Duration, candidates int)
 	if _, err := sys.identity.EnsureAuthority(ctx, "test", identity.NewAuthority{Code: "EXM", Name: "Exam board"}); err != nil {
 		t.Fatal(err)
 	}
-	person := func(email string, role identity.Role) *identity.Principal {
-		u, err := sys.identity.EnsureUser(ctx, "test", identity.NewUser{Email: email, Name: email, Roles: []identity.Role{role}}, false, "EXM")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := sys.identity.StartSessionFor(ctx, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := sys.identity.Authenticate(ctx, tok)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	person := func(email string, role identity.Role) *identity.Principal { return member(t, sys, "EXM", email, role) }
 	author, approver, admin := person("author@exm.test", identity.RoleAuthor), person("approver@exm.test", identity.RoleApprover), person("admin@exm.test", identity.RoleAdmin)
 	// The first question has a picture: candidates reach it by a URL
 	// signed for the exam, having no session.

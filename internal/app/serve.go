@@ -198,6 +198,32 @@ func (w *resultsWorker) Work(ctx context.Context, _ *jobs.Job[examResults]) erro
 	return err
 }
 
+// certQueue is the job queue of certificate issuing.
+const certQueue = "certificates"
+
+// certIssue is one chunk of an approved certificate batch to issue.
+type certIssue certify.Chunk
+
+func (certIssue) Kind() string { return "certify.issue" }
+
+type certIssueWorker struct {
+	jobs.WorkerDefaults[certIssue]
+	certify *certify.Service
+}
+
+// Timeout leaves room for a chunk of a few hundred certificates on a busy
+// machine; a chunk is idempotent, so a retry after a timeout is safe.
+func (w *certIssueWorker) Timeout(*jobs.Job[certIssue]) time.Duration { return 5 * time.Minute }
+
+func (w *certIssueWorker) Work(ctx context.Context, job *jobs.Job[certIssue]) error {
+	return w.certify.IssueChunk(ctx, certify.Chunk(job.Args))
+}
+
+// certSweep restarts certificate batches whose jobs died with a worker.
+type certSweep struct{}
+
+func (certSweep) Kind() string { return "certify.sweep" }
+
 // sessionCleanup is the hourly job that deletes expired sessions and stale
 // sign-in counters.
 type sessionCleanup struct{}
@@ -267,10 +293,21 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	if sys.delivery, err = assess.NewDelivery(sys.bank, log, assess.DeliveryOptions{Key: deriveKey(secret, "exam tickets")}); err != nil {
 		return nil, err
 	}
-	if sys.certify, err = certify.NewService(db, sys.identity, log, certify.Options{KeyEncryptionKey: deriveKey(secret, "certificate signing keys"), BaseURL: s.baseURL.String()}); err != nil {
+	certOpts := certify.Options{KeyEncryptionKey: deriveKey(secret, "certificate signing keys"), BaseURL: s.baseURL.String(), Blobs: sys.blobs, Results: sys.bank,
+		Enqueue: func(ctx context.Context, tx *database.Tx, chunks []certify.Chunk) error {
+			params := make([]jobs.InsertManyParams, len(chunks))
+			for i, c := range chunks {
+				params[i] = jobs.InsertManyParams{Args: certIssue(c), InsertOpts: &jobs.InsertOpts{Queue: certQueue, UniqueOpts: jobs.Singleton()}}
+			}
+			_, err := sys.queue.InsertMany(ctx, tx, params)
+			return err
+		}}
+	if sys.certify, err = certify.NewService(db, sys.identity, log, certOpts); err != nil {
 		return nil, err
 	}
-	qcfg := jobs.Config{Work: role != roleWeb}
+	// Certificate chunks have a queue of their own: each uses every core,
+	// so two at a time keep the machine busy without starving other jobs.
+	qcfg := jobs.Config{Work: role != roleWeb, Queues: map[string]int{"default": 10, certQueue: 2}}
 	if qcfg.Work {
 		qcfg.Periodic = []*jobs.PeriodicJob{
 			jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {
@@ -285,6 +322,9 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 			jobs.NewPeriodicJob(jobs.PeriodicInterval(5*time.Minute), func() (jobs.Args, *jobs.InsertOpts) {
 				return examResults{}, nil
 			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
+			jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Minute), func() (jobs.Args, *jobs.InsertOpts) {
+				return certSweep{}, &jobs.InsertOpts{UniqueOpts: jobs.Singleton()}
+			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
 		}
 	}
 	sys.queue, err = jobs.New(db, log, qcfg)
@@ -296,6 +336,11 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	jobs.AddWorker(sys.queue, &autoSubmitWorker{delivery: sys.delivery})
 	jobs.AddWorker(sys.queue, &gradeWorker{delivery: sys.delivery, log: log})
 	jobs.AddWorker(sys.queue, &resultsWorker{bank: sys.bank, log: log})
+	jobs.AddWorker(sys.queue, &certIssueWorker{certify: sys.certify})
+	jobs.AddWorker(sys.queue, jobs.WorkFunc(func(ctx context.Context, _ *jobs.Job[certSweep]) error {
+		_, err := sys.certify.Sweep(ctx)
+		return err
+	}))
 	sys.bank.OnResultsQueued(func() {
 		// The periodic run is the fallback if this insert fails.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -339,7 +384,7 @@ func (sys *system) routes(reg *prometheus.Registry, role string) (http.Handler, 
 			(&api.OIDC{Issuer: sys.s.OIDCIssuer, ClientID: sys.s.OIDCClientID, ClientSecret: sys.s.OIDCClientSecret, BaseURL: sys.s.baseURL.String(),
 				Identity: sys.identity, Cookies: cookies, Log: sys.log, HTTPClient: sys.oidcClient}).Register(mux)
 		}
-		pages, err := web.New(web.Config{Identity: sys.identity, Bank: sys.bank, Delivery: sys.delivery, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
+		pages, err := web.New(web.Config{Identity: sys.identity, Bank: sys.bank, Delivery: sys.delivery, Certify: sys.certify, Outbox: sys.outbox, Cookies: cookies, Log: sys.log,
 			AllowSignUp: sys.s.allowSignUp, OIDCName: oidcName, Version: Version})
 		if err != nil {
 			return nil, err
@@ -423,6 +468,9 @@ func (cmd *serveCmd) Run(e *env, c *Config) error {
 		if err := loadDemoExam(e.ctx, sys.db, sys.identity, sys.bank); err != nil {
 			return fmt.Errorf("demo exam: %w", err)
 		}
+		if err := loadDemoCerts(e.ctx, sys.identity, sys.certify); err != nil {
+			return fmt.Errorf("demo certificates: %w", err)
+		}
 	}
 	if err := sys.queue.Start(e.ctx); err != nil {
 		return err
@@ -450,6 +498,7 @@ func (cmd *serveCmd) Run(e *env, c *Config) error {
 	if cmd.Demo {
 		printDemo(e.stdout, s.baseURL.String(), sys.outbox.SMTPEnabled())
 		printDemoExam(e.stdout, s.baseURL.String())
+		printDemoCerts(e.ctx, e.stdout, sys.identity, sys.certify, s.baseURL.String())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -596,4 +597,43 @@ func (s *Service) Analysis(ctx context.Context, p *identity.Principal, code stri
 		return nil, errs.Wrap(op, err)
 	}
 	return &rep, nil
+}
+
+// ExamRecords calls fn with each of an exam's computed results, in merit
+// order and numbered from 1, as the fields a certificate may use: holder.id (roll number),
+// holder.name, result.score, result.rank, result.percentile,
+// result.shift, result.shift_rank and exam.title. It returns the exam's
+// title. Readers of exams.
+func (s *Service) ExamRecords(ctx context.Context, p *identity.Principal, code string, examID int64, fn func(n int, rec map[string]string) error) (string, error) {
+	const op = "assess: exam records"
+	a, err := s.authority(ctx, p, code, examReadRoles)
+	if err != nil {
+		return "", err
+	}
+	e, err := s.loadExam(ctx, s.db, a.ID, examID)
+	if err != nil {
+		return "", err
+	}
+	rows, err := s.db.Query(ctx, `SELECT r.overall_rank, c.roll_no, c.name, r.shift, r.score, r.shift_rank, r.percentile FROM results r JOIN candidates c ON c.id = r.candidate_id
+		WHERE r.exam_id = $1 ORDER BY r.overall_rank, r.attempt_id`, examID)
+	if err != nil {
+		return "", errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var r ExamResult
+		if err := rows.Scan(&r.Rank, &r.RollNo, &r.Name, &r.Shift, &r.Score, &r.ShiftRank, &r.Percentile); err != nil {
+			return "", errs.Wrap(op, err)
+		}
+		n++
+		if err := fn(n, map[string]string{
+			"holder.id": r.RollNo, "holder.name": r.Name, "result.score": strconv.FormatFloat(r.Score, 'f', -1, 64),
+			"result.rank": strconv.Itoa(r.Rank), "result.percentile": r.Percentile, "result.shift": r.Shift,
+			"result.shift_rank": strconv.Itoa(r.ShiftRank), "exam.title": e.Title,
+		}); err != nil {
+			return "", err
+		}
+	}
+	return e.Title, errs.Wrap(op, rows.Err())
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"testing"
+	"time"
+
+	"github.com/vidya-edu/vidya/internal/certify/vc"
 )
 
 // Signature is a test's view of what an authority's active key signs.
@@ -38,4 +41,34 @@ func (s *Service) PrivateKeyForTest(ctx context.Context, t *testing.T, code stri
 		t.Fatal(err)
 	}
 	return k.private
+}
+
+// QRForTest makes a certificate's QR URL again from its stored credential,
+// as issuing made it.
+func (s *Service) QRForTest(ctx context.Context, code, docID string) (string, error) {
+	a, err := s.id.PublicAuthority(ctx, code)
+	if err != nil {
+		return "", err
+	}
+	k, err := s.activeKey(ctx, a)
+	if err != nil {
+		return "", err
+	}
+	c, err := s.certByDocID(ctx, s.db, docID)
+	if err != nil {
+		return "", err
+	}
+	cred, err := s.readBlob(ctx, certKey(code, docID)+".json")
+	if err != nil {
+		return "", err
+	}
+	digest, err := vc.CredentialDigest(cred)
+	if err != nil {
+		return "", err
+	}
+	var until time.Time
+	if c.ValidUntil != nil {
+		until = *c.ValidUntil
+	}
+	return s.qrURL(a, k, docID, c.HolderName, c.Achievement, c.IssuedAt, until, digest)
 }

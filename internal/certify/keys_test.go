@@ -10,6 +10,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 	"github.com/vidya-edu/vidya/internal/platform/database/dbtest"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
@@ -29,6 +30,7 @@ type world struct {
 	learner   *identity.Principal // HKCL
 	nioAdmin  *identity.Principal // NIOS
 	kek       []byte
+	blobs     blob.Store
 	principal func(email, code string, role identity.Role) *identity.Principal
 }
 
@@ -43,8 +45,12 @@ func newWorld(t testing.TB, db *database.DB) *world {
 		}
 	}
 	w := &world{db: db, ids: ids, kek: []byte("0123456789abcdef0123456789abcdef")}
-	var err error
-	if w.svc, err = certify.NewService(db, ids, log, certify.Options{KeyEncryptionKey: w.kek, BaseURL: "https://vidya.example:8443/"}); err != nil {
+	st, err := blob.NewLocal(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.blobs = st
+	if w.svc, err = certify.NewService(db, ids, log, certify.Options{KeyEncryptionKey: w.kek, BaseURL: "https://vidya.example:8443/", Blobs: st}); err != nil {
 		t.Fatal(err)
 	}
 	w.principal = func(email, code string, role identity.Role) *identity.Principal {
@@ -160,7 +166,7 @@ func TestSigningKeys(t *testing.T) {
 			if _, err := db.Exec(ctx, `UPDATE signing_keys SET sealed_key = $1 WHERE authority_id = (SELECT id FROM authorities WHERE code = 'NIOS') AND retired_at IS NULL`, sealed); err != nil {
 				t.Fatal(err)
 			}
-			fresh, err := certify.NewService(db, w.ids, slog.New(slog.NewTextHandler(io.Discard, nil)), certify.Options{KeyEncryptionKey: w.kek, BaseURL: "https://vidya.example"})
+			fresh, err := certify.NewService(db, w.ids, slog.New(slog.NewTextHandler(io.Discard, nil)), certify.Options{KeyEncryptionKey: w.kek, BaseURL: "https://vidya.example", Blobs: w.blobs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +176,7 @@ func TestSigningKeys(t *testing.T) {
 		})
 
 		t.Run("the wrong platform secret cannot open the keys", func(t *testing.T) {
-			other, err := certify.NewService(db, w.ids, slog.New(slog.NewTextHandler(io.Discard, nil)), certify.Options{KeyEncryptionKey: []byte("another key of thirty-two bytes!"), BaseURL: "https://vidya.example"})
+			other, err := certify.NewService(db, w.ids, slog.New(slog.NewTextHandler(io.Discard, nil)), certify.Options{KeyEncryptionKey: []byte("another key of thirty-two bytes!"), BaseURL: "https://vidya.example", Blobs: w.blobs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,6 +207,7 @@ func TestNewServiceChecksItsOptions(t *testing.T) {
 		"short key":    {KeyEncryptionKey: []byte("short"), BaseURL: "https://x.test"},
 		"relative URL": {KeyEncryptionKey: make([]byte, 32), BaseURL: "/vidya"},
 		"ftp URL":      {KeyEncryptionKey: make([]byte, 32), BaseURL: "ftp://x.test"},
+		"no blobs":     {KeyEncryptionKey: make([]byte, 32), BaseURL: "https://x.test"},
 	} {
 		if _, err := certify.NewService(db, ids, nil, o); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -5,6 +5,7 @@
 package certify
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 )
 
@@ -28,6 +30,16 @@ type Options struct {
 	BaseURL string
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// Blobs keeps template assets and the certificates' PDFs and
+	// credentials. Required.
+	Blobs blob.Store
+	// Results gives exam results for batches made from an exam; without
+	// it only CSV batches can be made.
+	Results ResultSource
+	// Enqueue hands chunks of an approved batch to background jobs, in
+	// the transaction that approves (or resumes) it. Without it nothing
+	// issues a batch but IssueBatch.
+	Enqueue func(ctx context.Context, tx *database.Tx, chunks []Chunk) error
 }
 
 // Service is the certificates domain.
@@ -44,6 +56,14 @@ type Service struct {
 	// for signerTTL: a key rotated on another replica is picked up within
 	// that time, and until then the retired key, still published, signs.
 	signers sync.Map // int64 → *signer
+
+	blobs    blob.Store
+	results  ResultSource
+	enqueue  func(ctx context.Context, tx *database.Tx, chunks []Chunk) error
+	compiled compiledCache
+	pubKeys  sync.Map // verification method → ed25519.PublicKey
+	// authorities caches authorities by id for verification.
+	authorities sync.Map // int64 → cachedAuthority
 }
 
 // NewService returns the certificates domain over db.
@@ -63,12 +83,16 @@ func NewService(db *database.DB, ids *identity.Service, log *slog.Logger, o Opti
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, errors.New("certify: the base URL must be an absolute http(s) URL")
 	}
+	if o.Blobs == nil {
+		return nil, errors.New("certify: a blob store is required")
+	}
 	now := o.Now
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	}
 	return &Service{db: db, id: ids, log: log, now: now, seal: aead,
-		base: strings.TrimRight(o.BaseURL, "/"), host: u.Host}, nil
+		base: strings.TrimRight(o.BaseURL, "/"), host: u.Host,
+		blobs: o.Blobs, results: o.Results, enqueue: o.Enqueue}, nil
 }
 
 // adminRoles manage an authority's keys, types and batches; readRoles may

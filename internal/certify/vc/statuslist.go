@@ -66,6 +66,18 @@ func NewStatusList(n int) (*StatusList, error) {
 	return &StatusList{bits: make([]byte, n/8)}, nil
 }
 
+// StatusListFromBytes returns the list whose bitstring is b (as Bytes
+// returns it), which it keeps.
+func StatusListFromBytes(b []byte) (*StatusList, error) {
+	if len(b)*8 < MinStatusListBits || len(b) > MaxStatusListBytes {
+		return nil, fmt.Errorf("%w: %d bytes: want %d to %d", ErrStatusList, len(b), MinStatusListBits/8, MaxStatusListBytes)
+	}
+	return &StatusList{bits: b}, nil
+}
+
+// Bytes returns the list's bitstring, which the list keeps using.
+func (l *StatusList) Bytes() []byte { return l.bits }
+
 // Len returns the number of entries.
 func (l *StatusList) Len() int { return 8 * len(l.bits) }
 
