@@ -96,6 +96,38 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /exam/sw.js", w.examServiceWorker)
 	mux.HandleFunc("GET /exam/results", w.examResults)
 
+	// Certificates: the staff pages, and the public verification pages.
+	if w.cfg.Certify != nil {
+		mux.HandleFunc("GET /a/{code}/certificates", w.certOverview)
+		mux.HandleFunc("POST /a/{code}/certificates/key", w.rotateKey)
+		mux.HandleFunc("GET /a/{code}/certificates/find", w.findCertificate)
+		mux.HandleFunc("GET /a/{code}/certificates/preview", w.preview)
+		mux.HandleFunc("POST /a/{code}/certificates/preview", w.preview)
+		mux.HandleFunc("GET /a/{code}/certificates/types/new", w.newType)
+		mux.HandleFunc("POST /a/{code}/certificates/types/new", w.saveType)
+		mux.HandleFunc("GET /a/{code}/certificates/types/{type}", w.editType)
+		mux.HandleFunc("POST /a/{code}/certificates/types/{type}", w.saveType)
+		mux.HandleFunc("POST /a/{code}/certificates/types/{type}/archive", w.archiveType)
+		mux.HandleFunc("GET /a/{code}/certificates/assets", w.certAssets)
+		mux.HandleFunc("POST /a/{code}/certificates/assets", w.uploadAsset)
+		mux.HandleFunc("GET /a/{code}/certificates/assets/{name}", w.assetFile)
+		mux.HandleFunc("POST /a/{code}/certificates/assets/{name}/delete", w.deleteAsset)
+		mux.HandleFunc("GET /a/{code}/certificates/batches/new", w.newBatch)
+		mux.HandleFunc("POST /a/{code}/certificates/batches", w.createBatch)
+		mux.HandleFunc("GET /a/{code}/certificates/batches/{id}", w.batch)
+		mux.HandleFunc("POST /a/{code}/certificates/batches/{id}/{action}", w.batchAction)
+		mux.HandleFunc("GET /a/{code}/certificates/batches/{id}/events", w.batchEvents)
+		mux.HandleFunc("GET /a/{code}/certificates/batches/{id}/rejected.csv", w.rejections)
+		mux.HandleFunc("GET /a/{code}/certificates/c/{doc}", w.certificate)
+		mux.HandleFunc("GET /a/{code}/certificates/c/{doc}/file/{kind}", w.certificateFile)
+		mux.HandleFunc("POST /a/{code}/certificates/c/{doc}/revoke", w.revokeCertificate)
+		mux.HandleFunc("POST /a/{code}/certificates/c/{doc}/reissue", w.reissueCertificate)
+
+		mux.HandleFunc("GET /v/{id}", w.verifyStatus)
+		mux.HandleFunc("GET /verify", w.verifyForm)
+		mux.HandleFunc("POST /verify", w.verifyPost)
+	}
+
 	mux.HandleFunc("GET /admin/authorities", w.authorities)
 	mux.HandleFunc("POST /admin/authorities", w.createAuthority)
 	mux.HandleFunc("GET /admin/audit", w.platformAudit)

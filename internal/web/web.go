@@ -19,6 +19,7 @@ import (
 
 	"github.com/vidya-edu/vidya/internal/api"
 	"github.com/vidya-edu/vidya/internal/assess"
+	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/mail"
 )
@@ -30,7 +31,10 @@ type Config struct {
 	Bank *assess.Service
 	// Delivery runs exam-day and practice attempts; nil leaves practice
 	// out.
-	Delivery    *assess.Delivery
+	Delivery *assess.Delivery
+	// Certify issues and verifies certificates; nil leaves the
+	// certificate pages and the public verification pages out.
+	Certify     *certify.Service
 	Outbox      *mail.Outbox
 	Cookies     api.Cookies
 	Log         *slog.Logger
@@ -61,6 +65,8 @@ var pageNames = []string{
 	"items", "item", "item_edit", "item_import", "item_images", "topics",
 	"exam", "practice",
 	"test_list", "test_edit", "exam_list", "exam_page", "exam_marking", "exam_challenges",
+	"cert_overview", "cert_type", "cert_assets", "cert_batch_new", "cert_batch", "cert_certificate",
+	"verify", "verify_status",
 }
 
 // New parses the embedded templates and catalogues and indexes the static
@@ -85,7 +91,7 @@ func New(cfg Config) (*Web, error) {
 	}
 	w := &Web{cfg: cfg, svc: cfg.Identity, log: cfg.Log, cat: cat, assets: as, pages: map[string]map[string]*template.Template{}}
 	for _, lang := range languages {
-		base, err := template.New("layout").Funcs(w.funcs(lang)).ParseFS(templateFS, "templates/layout.html")
+		base, err := template.New("layout").Funcs(w.funcs(lang)).Funcs(w.certFuncs(lang)).ParseFS(templateFS, "templates/layout.html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse layout: %w", err)
 		}
