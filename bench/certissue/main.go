@@ -34,6 +34,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/certify/pdf"
 	"github.com/vidya-edu/vidya/internal/certify/rules"
+	"github.com/vidya-edu/vidya/internal/certify/vc"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
@@ -233,6 +234,13 @@ func run(n int, dbURL string, chromeN int, verifyFor time.Duration) error {
 		if err := measureVerify(ctx, svc, cred, verifyFor); err != nil {
 			return err
 		}
+		did, err := svc.DIDDocument(ctx, "BSE")
+		if err != nil {
+			return err
+		}
+		if err := measureOfflineVerify(did, cred, verifyFor); err != nil {
+			return err
+		}
 	}
 	if chromeN > 0 {
 		if err := measureChromium(ctx, chromeN, sample, perCert, rate); err != nil {
@@ -358,6 +366,39 @@ func measureVerify(ctx context.Context, svc *certify.Service, cred []byte, d tim
 		return e
 	}
 	fmt.Printf("\nverification (POST /api/v1/verify's work, without HTTP: signature + issuer key + record): %.0f credentials/s\n", float64(count.Load())/d.Seconds())
+	return nil
+}
+
+// measureOfflineVerify verifies the credential as a verifier's own
+// software does with the issuer's DID document at hand: the proof and the
+// credential's shape, no call to Vidya.
+func measureOfflineVerify(didDoc, cred []byte, d time.Duration) error {
+	doc, err := vc.ParseDIDDocument(didDoc)
+	if err != nil {
+		return err
+	}
+	var count atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if _, _, err := vc.VerifyCredential(cred, doc.Resolve); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				count.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if e, ok := firstErr.Load().(error); ok {
+		return e
+	}
+	fmt.Printf("verification offline (proof + credential checks with the issuer's DID document, as a verifier's app does): %.0f credentials/s\n", float64(count.Load())/d.Seconds())
 	return nil
 }
 
