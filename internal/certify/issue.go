@@ -562,9 +562,13 @@ func (s *Service) batchByID(ctx context.Context, id int64) (*Batch, error) {
 	return b, errs.Wrap("certify: batch", err)
 }
 
+// issueAhead is how many chunks IssueBatch works on at once: while one
+// chunk's files wait for the disk, the others use the cores.
+const issueAhead = 2
+
 // IssueBatch issues what is left of an issuing batch in this process,
-// two chunks at a time (so one chunk's files and rows are written while
-// the next is signed and rendered), calling progress after each; jobs
+// issueAhead chunks at a time (so one chunk's files and rows are written
+// while the next is signed and rendered), calling progress after each; jobs
 // elsewhere may work on the same batch at the same time without harm. It
 // returns when the batch is no longer issuing (done, paused or
 // cancelled). For the command line and benchmarks; the server issues
@@ -605,9 +609,9 @@ func (s *Service) IssueBatch(ctx context.Context, batchID int64, progress func(*
 			continue
 		}
 		work := make(chan Chunk)
-		errc := make(chan error, 2)
+		errc := make(chan error, issueAhead)
 		var wg sync.WaitGroup
-		for range 2 {
+		for range issueAhead {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
