@@ -78,6 +78,7 @@ type Batch struct {
 
 	def         Definition
 	authorityID int64
+	typeID      int64
 }
 
 // Remaining is how many valid rows are still to be issued.
@@ -134,8 +135,19 @@ func (r *records) seq() iter.Seq2[int, map[string]string] {
 // file; a row with the wrong number of cells is kept as a row with a
 // problem.
 func readCSV(r io.Reader, schema []rules.Field) (*records, error) {
+	return readCSVMax(r, schema, MaxBatchBytes)
+}
+
+// readCSVMax is readCSV for files of at most maxBytes.
+func readCSVMax(r io.Reader, schema []rules.Field, maxBytes int64) (*records, error) {
 	const op = "certify: read CSV"
-	br := bufio.NewReader(io.LimitReader(r, MaxBatchBytes+1))
+	// One byte more than allowed is read, so that a larger file is told
+	// apart from one of exactly the limit instead of being cut short.
+	lr := &io.LimitedReader{R: r, N: maxBytes + 1}
+	br := bufio.NewReader(lr)
+	tooLarge := func() error {
+		return errs.E(errs.TooLarge, op, "the file is larger than %d MB", max(maxBytes>>20, 1))
+	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
@@ -143,6 +155,9 @@ func readCSV(r io.Reader, schema []rules.Field) (*records, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
+	if lr.N == 0 {
+		return nil, tooLarge()
+	}
 	if errors.Is(err, io.EOF) {
 		return nil, errs.E(errs.Invalid, op, "the file is empty; the first line must name the columns")
 	}
@@ -178,6 +193,9 @@ func readCSV(r io.Reader, schema []rules.Field) (*records, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if lr.N == 0 {
+			return nil, tooLarge()
+		}
 		if err != nil && !errors.Is(err, csv.ErrFieldCount) {
 			return nil, csvError(op, err)
 		}
@@ -197,10 +215,8 @@ func readCSV(r io.Reader, schema []rules.Field) (*records, error) {
 		out.lines = append(out.lines, line)
 		out.rows = append(out.rows, row)
 	}
-	if br.Buffered() == 0 {
-		if _, err := br.Peek(1); err == nil {
-			return nil, errs.E(errs.TooLarge, op, "the file is larger than %d MB", MaxBatchBytes>>20)
-		}
+	if lr.N == 0 {
+		return nil, tooLarge()
 	}
 	if len(out.rows) == 0 {
 		return nil, errs.E(errs.Invalid, op, "the file has a header but no rows")
@@ -450,7 +466,7 @@ func insertRows(ctx context.Context, tx *database.Tx, batchID int64, rows []Batc
 }
 
 const batchColumns = `b.id, t.code, b.type_version, b.definition, b.name, b.source, b.source_label, b.state, b.total, b.valid, b.rejected, b.issued, b.failed,
-	b.maker_id, mk.name, b.approver_id, COALESCE(ap.name, ''), b.decided_at, b.decision_note, b.created_at, b.updated_at, b.finished_at, b.authority_id`
+	b.maker_id, mk.name, b.approver_id, COALESCE(ap.name, ''), b.decided_at, b.decision_note, b.created_at, b.updated_at, b.finished_at, b.authority_id, b.type_id`
 
 // batchFrom joins what batchColumns needs: the type's code and the names
 // of the maker and approver.
@@ -460,7 +476,7 @@ func scanBatch(r interface{ Scan(...any) error }) (*Batch, error) {
 	var b Batch
 	var def string
 	if err := r.Scan(&b.ID, &b.Type, &b.TypeVersion, &def, &b.Name, &b.Source, &b.SourceLabel, &b.State, &b.Total, &b.Valid, &b.Rejected, &b.Issued, &b.Failed,
-		&b.MakerID, &b.MakerName, &b.ApproverID, &b.ApproverName, &b.DecidedAt, &b.Note, &b.CreatedAt, &b.UpdatedAt, &b.FinishedAt, &b.authorityID); err != nil {
+		&b.MakerID, &b.MakerName, &b.ApproverID, &b.ApproverName, &b.DecidedAt, &b.Note, &b.CreatedAt, &b.UpdatedAt, &b.FinishedAt, &b.authorityID, &b.typeID); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(def), &b.def); err != nil {
@@ -468,12 +484,7 @@ func scanBatch(r interface{ Scan(...any) error }) (*Batch, error) {
 	}
 	b.TypeName = b.def.Name
 	b.CreatedAt, b.UpdatedAt = b.CreatedAt.UTC(), b.UpdatedAt.UTC()
-	for _, t := range []**time.Time{&b.DecidedAt, &b.FinishedAt} {
-		if *t != nil {
-			u := (*t).UTC()
-			*t = &u
-		}
-	}
+	inUTC(&b.DecidedAt, &b.FinishedAt)
 	return &b, nil
 }
 

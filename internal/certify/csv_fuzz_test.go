@@ -47,3 +47,28 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestReadCSVRefusesTooLargeFiles: a file over the limit is refused as too
+// large, wherever the limit falls, never read as a shorter file whose last
+// row was cut; a file of exactly the limit is read whole.
+func TestReadCSVRefusesTooLargeFiles(t *testing.T) {
+	schema := []rules.Field{
+		{Name: FieldHolderID, Label: "Roll", Type: rules.String, Required: true},
+		{Name: FieldHolderName, Label: "Name", Type: rules.String, Required: true},
+	}
+	var b strings.Builder
+	b.WriteString("holder.id,holder.name\n")
+	for i := range 100 {
+		b.WriteString("R" + strings.Repeat("0", 3) + string(rune('a'+i%26)) + ",Asha Verma\n")
+	}
+	file := b.String()
+	recs, err := readCSVMax(strings.NewReader(file), schema, int64(len(file)))
+	if err != nil || len(recs.rows) != 100 {
+		t.Fatalf("a file of exactly the limit: %v rows, %v", recs, err)
+	}
+	for _, limit := range []int64{10, int64(len(file)) / 2, int64(len(file)) - 1} {
+		if _, err := readCSVMax(strings.NewReader(file), schema, limit); !errs.Is(err, errs.TooLarge) {
+			t.Errorf("limit %d of %d bytes: %v, want TooLarge", limit, len(file), err)
+		}
+	}
+}

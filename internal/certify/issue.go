@@ -228,7 +228,7 @@ func (s *Service) IssueChunk(ctx context.Context, c Chunk) error {
 	if b.State != BatchIssuing {
 		return nil // paused, cancelled or done: resuming enqueues again
 	}
-	a, err := s.id.AuthorityByID(ctx, b.authorityID)
+	a, err := s.authority(ctx, b.authorityID)
 	if err != nil {
 		return err
 	}
@@ -239,10 +239,6 @@ func (s *Service) IssueChunk(ctx context.Context, c Chunk) error {
 	ct, err := s.compile(ctx, a.ID, b.def)
 	if err != nil {
 		return err
-	}
-	var typeID int64
-	if err := s.db.QueryRow(ctx, `SELECT type_id FROM cert_batches WHERE id = $1`, b.ID).Scan(&typeID); err != nil {
-		return errs.Wrap(op, err)
 	}
 	rows, err := s.db.Query(ctx, `SELECT row_no, holder_id, data, state, problems, doc_id FROM cert_batch_rows WHERE batch_id = $1 AND row_no BETWEEN $2 AND $3 AND state = $4 ORDER BY row_no`,
 		b.ID, c.From, c.To, RowValid)
@@ -265,7 +261,7 @@ func (s *Service) IssueChunk(ctx context.Context, c Chunk) error {
 	if len(todo) > 0 {
 		// Rows whose certificate was stored by a run that died before
 		// marking them are marked now, not issued again.
-		if err := s.markIssued(ctx, b, c, nil, typeID); err != nil {
+		if err := s.markIssued(ctx, b, c, nil); err != nil {
 			return err
 		}
 		slots, err := s.allocSlots(ctx, a, key, len(todo))
@@ -280,7 +276,7 @@ func (s *Service) IssueChunk(ctx context.Context, c Chunk) error {
 		if err := s.storeFiles(ctx, a.Code, out); err != nil {
 			return err
 		}
-		if err := s.markIssued(ctx, b, c, out, typeID); err != nil {
+		if err := s.markIssued(ctx, b, c, out); err != nil {
 			return err
 		}
 	}
@@ -464,7 +460,7 @@ func (s *Service) qrURL(a *identity.Authority, key *Key, docID, holder, achievem
 // markIssued stores the chunk's new certificates and marks their rows, in
 // one transaction. With out nil it only marks rows whose certificate a
 // dead run stored.
-func (s *Service) markIssued(ctx context.Context, b *Batch, c Chunk, out []issued, typeID int64) error {
+func (s *Service) markIssued(ctx context.Context, b *Batch, c Chunk, out []issued) error {
 	const op = "certify: store certificates"
 	return s.db.InTx(ctx, func(tx *database.Tx) error {
 		var attempted []int
@@ -478,7 +474,7 @@ func (s *Service) markIssued(ctx context.Context, b *Batch, c Chunk, out []issue
 				ok = append(ok, o)
 			}
 		}
-		if err := insertCertificates(ctx, tx, b, typeID, ok, s.now()); err != nil {
+		if err := insertCertificates(ctx, tx, b, ok, s.now()); err != nil {
 			return errs.Wrap(op, err)
 		}
 		n, err := tx.Exec(ctx, `UPDATE cert_batch_rows SET state = $1,
@@ -529,7 +525,7 @@ func errMessage(err error) string {
 // insertCertificates stores certificates, one prepared statement (or
 // one batch) for the lot; one that would be a second standing certificate
 // of its type, holder and source is skipped.
-func insertCertificates(ctx context.Context, tx *database.Tx, b *Batch, typeID int64, cs []issued, now time.Time) error {
+func insertCertificates(ctx context.Context, tx *database.Tx, b *Batch, cs []issued, now time.Time) error {
 	var until *time.Time
 	if b.def.ValidityMonths > 0 {
 		u := now.AddDate(0, b.def.ValidityMonths, 0)
@@ -537,7 +533,7 @@ func insertCertificates(ctx context.Context, tx *database.Tx, b *Batch, typeID i
 	}
 	rows := make([][]any, len(cs))
 	for i, c := range cs {
-		rows[i] = []any{c.docID, b.authorityID, typeID, b.ID, c.row, c.holderID, b.Source, c.holderName, b.def.Achievement.Name, c.data,
+		rows[i] = []any{c.docID, b.authorityID, b.typeID, b.ID, c.row, c.holderID, b.Source, c.holderName, b.def.Achievement.Name, c.data,
 			now, until, c.kid, c.slot.list, c.slot.index, c.credSum, c.pdfSum}
 	}
 	_, err := tx.ExecMany(ctx, `INSERT INTO certificates (doc_id, authority_id, type_id, batch_id, row_no, holder_id, source, holder_name, achievement, data,

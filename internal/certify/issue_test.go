@@ -13,13 +13,16 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vidya-edu/vidya/internal/certify"
 	"github.com/vidya-edu/vidya/internal/certify/pdf"
 	"github.com/vidya-edu/vidya/internal/certify/rules"
 	"github.com/vidya-edu/vidya/internal/certify/vc"
 	"github.com/vidya-edu/vidya/internal/identity"
+	"github.com/vidya-edu/vidya/internal/platform/blob"
 	"github.com/vidya-edu/vidya/internal/platform/database"
 	"github.com/vidya-edu/vidya/internal/platform/database/dbtest"
 	"github.com/vidya-edu/vidya/internal/platform/errs"
@@ -532,4 +535,94 @@ func qrOf(t *testing.T, ctx context.Context, is *issuing, docID string) string {
 		t.Fatalf("zbarimg found no QR code: %v", err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// flakyStore fails every Put while fail is set.
+type flakyStore struct {
+	blob.Store
+	fail atomic.Bool
+}
+
+func (f *flakyStore) Put(ctx context.Context, key string, r io.Reader, size int64, ct string) error {
+	if f.fail.Load() {
+		return errs.E(errs.Unavailable, "test store", "the file store is down")
+	}
+	return f.Store.Put(ctx, key, r, size, ct)
+}
+
+// TestStoreFailureAndStalledBatches: when the file store fails, a chunk
+// issues nothing (no certificate row without its files) and the job
+// fails; a batch that then makes no progress for StallAfter is handed to
+// new jobs by Sweep, which finish it.
+func TestStoreFailureAndStalledBatches(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		store := &flakyStore{Store: w.blobs}
+		var mu sync.Mutex
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		var chunks []certify.Chunk
+		svc, err := certify.NewService(db, w.ids, slog.New(slog.NewTextHandler(io.Discard, nil)), certify.Options{KeyEncryptionKey: w.kek, BaseURL: "https://vidya.example",
+			Blobs: store, Now: clock, Enqueue: func(ctx context.Context, tx *database.Tx, cs []certify.Chunk) error {
+				chunks = append(chunks, cs...)
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SaveType(ctx, w.admin, "HKCL", "marksheet", marksheet()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RotateKey(ctx, w.admin, "HKCL"); err != nil {
+			t.Fatal(err)
+		}
+		var csv strings.Builder
+		csv.WriteString("holder.id,holder.name,result.percent\n")
+		for i := range 300 {
+			fmt.Fprintf(&csv, "R%04d,Student %d,%d\n", i, i, 40+i%60)
+		}
+		b, err := svc.CreateBatch(ctx, w.admin, "HKCL", certify.BatchInput{Type: "marksheet", Source: "s", CSV: strings.NewReader(csv.String())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Decide(ctx, w.approver, "HKCL", b.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		store.fail.Store(true)
+		if err := svc.IssueChunk(ctx, chunks[0]); !errs.Is(err, errs.Unavailable) {
+			t.Fatalf("issuing with the file store down: %v", err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM certificates`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d certificates (%v) with no files stored", n, err)
+		}
+		if b, _ = svc.Batch(ctx, w.admin, "HKCL", b.ID); b.Issued != 0 || b.Remaining() != 300 {
+			t.Fatalf("after the failed chunk: %+v", b)
+		}
+
+		// Not stalled yet: the sweep leaves it alone.
+		chunks = nil
+		if n, err := svc.Sweep(ctx); err != nil || n != 0 || len(chunks) != 0 {
+			t.Fatalf("sweep of a fresh batch: %d, %v, %+v", n, err, chunks)
+		}
+		mu.Lock()
+		now = now.Add(certify.StallAfter + time.Second)
+		mu.Unlock()
+		if n, err := svc.Sweep(ctx); err != nil || n != 1 || len(chunks) != 2 || chunks[0].Round == 0 {
+			t.Fatalf("sweep of a stalled batch: %d, %v, %+v", n, err, chunks)
+		}
+		if n, err := svc.Sweep(ctx); err != nil || n != 0 {
+			t.Fatalf("a second sweep at once: %d, %v", n, err)
+		}
+		store.fail.Store(false)
+		for _, c := range chunks {
+			if err := svc.IssueChunk(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, _ = svc.Batch(ctx, w.admin, "HKCL", b.ID); b.State != certify.BatchDone || b.Issued != 300 {
+			t.Fatalf("after the sweep's jobs: %+v", b)
+		}
+	})
 }

@@ -94,12 +94,7 @@ func (s *Service) scanCert(r interface{ Scan(...any) error }) (*Certificate, err
 		return nil, err
 	}
 	c.IssuedAt = c.IssuedAt.UTC()
-	for _, t := range []**time.Time{&c.ValidUntil, &c.RevokedAt} {
-		if *t != nil {
-			u := (*t).UTC()
-			*t = &u
-		}
-	}
+	inUTC(&c.ValidUntil, &c.RevokedAt)
 	for _, p := range []struct {
 		src *string
 		dst *string
@@ -173,12 +168,7 @@ func (s *Service) Lookup(ctx context.Context, docID string) (*Verification, erro
 		c.ReplacedBy = *replacedBy
 	}
 	c.IssuedAt = c.IssuedAt.UTC()
-	for _, t := range []**time.Time{&c.ValidUntil, &c.RevokedAt} {
-		if *t != nil {
-			u := (*t).UTC()
-			*t = &u
-		}
-	}
+	inUTC(&c.ValidUntil, &c.RevokedAt)
 	return s.describe(ctx, &c)
 }
 
@@ -561,4 +551,14 @@ func ctHasField(ct *compiledType, name string) bool {
 		}
 	}
 	return false
+}
+
+// inUTC turns the times that are set into UTC, as the API shows times.
+func inUTC(ts ...**time.Time) {
+	for _, t := range ts {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
+	}
 }
