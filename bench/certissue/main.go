@@ -213,14 +213,17 @@ func run(n int, dbURL string, chromeN int, verifyFor time.Duration) error {
 	fmt.Printf("issued %d in %v: %.0f certificates/s (2.5 million in %.1f min); CPU %v per certificate\n",
 		n, elapsed.Round(time.Millisecond), rate, 2.5e6/rate/60, perCert.Round(time.Microsecond))
 	printMemory(samples)
-	var pdfBytes int64
+	var pdfBytes, stored int64
+	packs := 0
+	if err := db.QueryRow(ctx, `SELECT COALESCE(SUM(pdf_size), 0), COUNT(DISTINCT file_pack) FROM certificates`).Scan(&pdfBytes, &packs); err != nil {
+		return err
+	}
 	_ = files.List(ctx, "certificates/", func(i blob.Info) error {
-		if strings.HasSuffix(i.Key, ".pdf") {
-			pdfBytes += i.Size
-		}
+		stored += i.Size
 		return nil
 	})
-	fmt.Printf("stored PDFs: %.1f KB each on average\n", float64(pdfBytes)/float64(n)/1024)
+	fmt.Printf("stored: PDFs %.1f KB each on average; %d packs of %.1f MB (PDFs and credentials)\n",
+		float64(pdfBytes)/float64(n)/1024, packs, float64(stored)/float64(max(packs, 1))/1e6)
 
 	rows, err := svc.BatchRows(ctx, admin, "BSE", b.ID, certify.RowIssued, 0, 1)
 	if err != nil || len(rows) == 0 {

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -126,22 +128,45 @@ func TestKilledIssuerIssuesEachCertificateOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer files.Close()
-		docs, err := db.Query(ctx, `SELECT doc_id FROM certificates`)
+		docs, err := db.Query(ctx, `SELECT doc_id, file_pack, pdf_offset, pdf_size, pdf_sha256, credential_offset, credential_size, credential_sha256 FROM certificates`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer docs.Close()
+		packs := map[string]bool{}
 		for docs.Next() {
-			var doc string
-			if err := docs.Scan(&doc); err != nil {
+			var doc, pack, pdfSum, credSum string
+			var pdfAt, pdfLen, credAt, credLen int64
+			if err := docs.Scan(&doc, &pack, &pdfAt, &pdfLen, &pdfSum, &credAt, &credLen, &credSum); err != nil {
 				t.Fatal(err)
 			}
-			for _, ext := range []string{".pdf", ".json"} {
-				key := "certificates/crt/" + doc[:2] + "/" + doc + ext
-				if _, err := files.Stat(ctx, key); err != nil {
-					t.Fatalf("certificate %s has no %s: %v", doc, ext, err)
+			packs[pack] = true
+			for _, f := range []struct {
+				what    string
+				at, len int64
+				sum     string
+			}{{"PDF", pdfAt, pdfLen, pdfSum}, {"credential", credAt, credLen, credSum}} {
+				rc, _, err := files.Get(ctx, pack, &blob.Range{Offset: f.at, Length: f.len})
+				if err != nil {
+					t.Fatalf("certificate %s: its %s: %v", doc, f.what, err)
+				}
+				data, err := io.ReadAll(rc)
+				rc.Close()
+				if sum := sha256.Sum256(data); err != nil || int64(len(data)) != f.len || hex.EncodeToString(sum[:]) != f.sum {
+					t.Fatalf("certificate %s: its %s (%d bytes at %d of %s) does not match its hash: %v", doc, f.what, f.len, f.at, pack, err)
+				}
+				if f.what == "PDF" && (!bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.HasSuffix(bytes.TrimSpace(data), []byte("%%EOF"))) {
+					t.Fatalf("certificate %s: its PDF range is not a whole PDF file", doc)
 				}
 			}
+		}
+		if err := docs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		// A chunk's certificates share a pack: far fewer packs than
+		// certificates (a chunk cut short by the kill has one of its own).
+		if len(packs) > rows/100 {
+			t.Errorf("%d packs for %d certificates", len(packs), rows)
 		}
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, "") })

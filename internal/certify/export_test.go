@@ -58,7 +58,7 @@ func (s *Service) QRForTest(ctx context.Context, code, docID string) (string, er
 	if err != nil {
 		return "", err
 	}
-	cred, err := s.readBlob(ctx, certKey(code, docID)+".json")
+	cred, err := s.certFile(ctx, code, c, "json")
 	if err != nil {
 		return "", err
 	}

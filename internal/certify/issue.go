@@ -1,7 +1,6 @@
 package certify
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -209,8 +209,10 @@ type issued struct {
 	slot       statusSlot
 	credSum    string
 	pdfSum     string
-	cred, pdf  []byte // the files, until stored
-	err        error  // the row cannot be issued: why
+	cred, pdf  []byte // the files, until stored; pdf follows pdfHead
+	pdfHead    []byte // shared by the template's files
+	files      fileRef
+	err        error // the row cannot be issued: why
 }
 
 // IssueChunk issues the valid rows from..to of a batch, if the batch is
@@ -273,7 +275,7 @@ func (s *Service) IssueChunk(ctx context.Context, c Chunk) error {
 		s.parallel(len(todo), func(i int) {
 			out[i] = s.issueOne(a, key, ct, b, todo[i], slots[i], now)
 		})
-		if err := s.storeFiles(ctx, a.Code, out); err != nil {
+		if err := s.storeFiles(ctx, a.Code, b.ID, out); err != nil {
 			return err
 		}
 		if err := s.markIssued(ctx, b, c, out); err != nil {
@@ -308,29 +310,70 @@ func (s *Service) parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // storeFiles stores the credentials and PDFs of the certificates made,
-// all durable before any row names them.
-func (s *Service) storeFiles(ctx context.Context, code string, out []issued) error {
-	objs := make([]blob.Object, 0, 2*len(out))
-	for _, o := range out {
+// all durable before any row names them. They go into one pack blob, each
+// file a byte range of it: creating two files a certificate cost more than
+// signing and rendering it. batchID names the pack's folder (0: none).
+func (s *Service) storeFiles(ctx context.Context, code string, batchID int64, out []issued) error {
+	var rnd [12]byte
+	_, _ = rand.Read(rnd[:])
+	folder := "single"
+	if batchID > 0 {
+		folder = strconv.FormatInt(batchID, 10)
+	}
+	key := "certificates/" + strings.ToLower(code) + "/packs/" + folder + "/" + hex.EncodeToString(rnd[:]) + ".pack"
+	parts := make([][]byte, 0, 3*len(out))
+	var at int64
+	for i := range out {
+		o := &out[i]
 		if o.err != nil {
 			continue
 		}
-		base := certKey(code, o.docID)
-		// Stored with the types their names imply, a local store needs no
-		// sidecar files; the API serves the credential as vc+ld+json.
-		objs = append(objs, blob.Object{Key: base + ".json", Data: o.cred, ContentType: "application/json", SHA256: o.credSum},
-			blob.Object{Key: base + ".pdf", Data: o.pdf, ContentType: "application/pdf", SHA256: o.pdfSum})
+		o.files = fileRef{pack: key, pdfAt: at, pdfLen: int64(len(o.pdfHead) + len(o.pdf))}
+		o.files.credAt = at + o.files.pdfLen
+		o.files.credLen = int64(len(o.cred))
+		at = o.files.credAt + o.files.credLen
+		parts = append(parts, o.pdfHead, o.pdf, o.cred)
 	}
-	if err := blob.PutMany(ctx, s.blobs, objs); err != nil {
+	if len(parts) == 0 {
+		return nil
+	}
+	if err := blob.PutMany(ctx, s.blobs, []blob.Object{{Key: key, Parts: parts, ContentType: "application/octet-stream"}}); err != nil {
 		return errs.Wrap("certify: store certificates' files", err)
 	}
 	for i := range out {
-		out[i].cred, out[i].pdf = nil, nil
+		out[i].cred, out[i].pdfHead, out[i].pdf = nil, nil, nil
 	}
 	return nil
+}
+
+// fileRef is where a certificate's files are: ranges of a pack blob, or
+// (no pack) files of their own under certKey.
+type fileRef struct {
+	pack                           string
+	pdfAt, pdfLen, credAt, credLen int64
+}
+
+// certFile reads a certificate's PDF ("pdf") or credential ("json").
+func (s *Service) certFile(ctx context.Context, code string, c *Certificate, kind string) ([]byte, error) {
+	f := c.files
+	if f.pack == "" {
+		return s.readBlob(ctx, certKey(code, c.DocID)+"."+kind)
+	}
+	rng := &blob.Range{Offset: f.pdfAt, Length: f.pdfLen}
+	if kind == "json" {
+		rng = &blob.Range{Offset: f.credAt, Length: f.credLen}
+	}
+	rc, _, err := s.blobs.Get(ctx, f.pack, rng)
+	if err != nil {
+		return nil, errs.Wrap("certify: certificate file", err)
+	}
+	defer rc.Close()
+	data := make([]byte, rng.Length)
+	if _, err := io.ReadFull(rc, data); err != nil {
+		return nil, errs.Wrap("certify: certificate file", err)
+	}
+	return data, nil
 }
 
 // issueOne builds, signs and renders one certificate.
@@ -352,15 +395,15 @@ func (s *Service) issueOne(a *identity.Authority, key *Key, ct *compiledType, b 
 		data[f.Name] = r.Data[f.Name] // optional fields left out show as empty
 	}
 	s.systemValues(data, a, &ct.def, out.docID, now)
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
-	if err := ct.tpl.Render(buf, data, qr); err != nil {
+	// The PDF is kept in its parts: its head, the same in every file of
+	// the template, is shared rather than copied 250 times a chunk.
+	pdf, err := ct.tpl.RenderParts(nil, data, qr)
+	if err != nil {
 		out.err = err
 		return out
 	}
-	out.cred, out.pdf = cred, bytes.Clone(buf.Bytes())
-	out.credSum, out.pdfSum = hexSum(cred), hexSum(out.pdf)
+	out.cred, out.pdfHead, out.pdf = cred, pdf.Head, pdf.Tail
+	out.credSum, out.pdfSum = hexSum(cred), hex.EncodeToString(pdf.SHA256[:])
 	return out
 }
 
@@ -534,10 +577,11 @@ func insertCertificates(ctx context.Context, tx *database.Tx, b *Batch, cs []iss
 	rows := make([][]any, len(cs))
 	for i, c := range cs {
 		rows[i] = []any{c.docID, b.authorityID, b.typeID, b.ID, c.row, c.holderID, b.Source, c.holderName, b.def.Achievement.Name, c.data,
-			now, until, c.kid, c.slot.list, c.slot.index, c.credSum, c.pdfSum}
+			now, until, c.kid, c.slot.list, c.slot.index, c.credSum, c.pdfSum, c.files.pack, c.files.pdfAt, c.files.pdfLen, c.files.credAt, c.files.credLen}
 	}
 	_, err := tx.ExecMany(ctx, `INSERT INTO certificates (doc_id, authority_id, type_id, batch_id, row_no, holder_id, source, holder_name, achievement, data,
-		issued_at, valid_until, kid, status_list_id, status_index, credential_sha256, pdf_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		issued_at, valid_until, kid, status_list_id, status_index, credential_sha256, pdf_sha256, file_pack, pdf_offset, pdf_size, credential_offset, credential_size)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 		ON CONFLICT (authority_id, type_id, holder_id, source) WHERE replaced_by IS NULL DO NOTHING`, rows)
 	return err
 }

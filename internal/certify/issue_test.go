@@ -347,6 +347,36 @@ func TestReissue(t *testing.T) {
 		if v, _ := svc.Lookup(ctx, nc.DocID); v.Status != certify.StatusValid || v.Replaces != doc {
 			t.Fatalf("new certificate: %+v", v)
 		}
+		// Both keep their files: the old one in its batch's pack, the new
+		// one in a pack of its own; each verifies as what it is.
+		for doc, want := range map[string]string{doc: certify.StatusReplaced, nc.DocID: certify.StatusValid} {
+			pdfData, err := svc.CertificateFile(ctx, is.admin, "HKCL", doc, "pdf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := svc.Verify(ctx, "application/pdf", pdfData)
+			if err != nil || v.Status != want || v.DocID != doc {
+				t.Fatalf("%s's PDF verifies as %+v %v, want %s", doc, v, err, want)
+			}
+		}
+		// A certificate from before packs has files of its own, and they
+		// are still found.
+		pdfData, _ := svc.CertificateFile(ctx, is.admin, "HKCL", nc.DocID, "pdf")
+		cred, _ := svc.CertificateFile(ctx, is.admin, "HKCL", nc.DocID, "json")
+		base := "certificates/hkcl/" + nc.DocID[:2] + "/" + nc.DocID
+		for ext, data := range map[string][]byte{".pdf": pdfData, ".json": cred} {
+			if err := is.blobs.Put(ctx, base+ext, bytes.NewReader(data), int64(len(data)), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Exec(ctx, `UPDATE certificates SET file_pack = NULL, pdf_offset = NULL, pdf_size = NULL, credential_offset = NULL, credential_size = NULL WHERE doc_id = $1`, nc.DocID); err != nil {
+			t.Fatal(err)
+		}
+		for kind, want := range map[string][]byte{"pdf": pdfData, "json": cred} {
+			if got, err := svc.CertificateFile(ctx, is.admin, "HKCL", nc.DocID, kind); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("a certificate with files of its own: %s read %d bytes, %v", kind, len(got), err)
+			}
+		}
 	})
 }
 

@@ -76,10 +76,12 @@ type Certificate struct {
 	typeID      int64
 	pdfSum      string
 	credSum     string
+	files       fileRef
 }
 
 const certColumns = `c.doc_id, t.code, c.batch_id, c.holder_id, c.holder_name, c.source, c.achievement, c.data, c.issued_at, c.valid_until, c.kid,
 	c.status_list_id, c.status_index, c.replaces, c.replaced_by, c.revoked_at, c.revoked_reason, c.authority_id, c.type_id, c.pdf_sha256, c.credential_sha256,
+	COALESCE(c.file_pack, ''), COALESCE(c.pdf_offset, 0), COALESCE(c.pdf_size, 0), COALESCE(c.credential_offset, 0), COALESCE(c.credential_size, 0),
 	COALESCE((SELECT b.source_label FROM cert_batches b WHERE b.id = c.batch_id), (SELECT b.source_label FROM cert_batches b WHERE b.type_id = c.type_id AND b.source = c.source ORDER BY b.id LIMIT 1), c.source)`
 
 func (s *Service) scanCert(r interface{ Scan(...any) error }) (*Certificate, error) {
@@ -87,7 +89,8 @@ func (s *Service) scanCert(r interface{ Scan(...any) error }) (*Certificate, err
 	var data string
 	var replaces, replacedBy, reason *string
 	if err := r.Scan(&c.DocID, &c.Type, &c.BatchID, &c.HolderID, &c.HolderName, &c.Source, &c.Achievement, &data, &c.IssuedAt, &c.ValidUntil, &c.KeyID,
-		&c.StatusList, &c.StatusIndex, &replaces, &replacedBy, &c.RevokedAt, &reason, &c.authorityID, &c.typeID, &c.pdfSum, &c.credSum, &c.SourceLabel); err != nil {
+		&c.StatusList, &c.StatusIndex, &replaces, &replacedBy, &c.RevokedAt, &reason, &c.authorityID, &c.typeID, &c.pdfSum, &c.credSum,
+		&c.files.pack, &c.files.pdfAt, &c.files.pdfLen, &c.files.credAt, &c.files.credLen, &c.SourceLabel); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(data), &c.Data); err != nil {
@@ -139,7 +142,7 @@ func (s *Service) CertificateFile(ctx context.Context, p *identity.Principal, co
 	if kind != "pdf" && kind != "json" {
 		return nil, errs.E(errs.NotFound, "certify: certificate file", "no such file")
 	}
-	return s.readBlob(ctx, certKey(code, c.DocID)+"."+kind)
+	return s.certFile(ctx, code, c, kind)
 }
 
 // Lookup tells anyone whether the certificate with a document id stands.
@@ -518,7 +521,7 @@ func (s *Service) Reissue(ctx context.Context, p *identity.Principal, code, docI
 		return nil, out.err
 	}
 	one := []issued{out}
-	if err := s.storeFiles(ctx, a.Code, one); err != nil {
+	if err := s.storeFiles(ctx, a.Code, 0, one); err != nil {
 		return nil, err
 	}
 	err = s.db.InTx(ctx, func(tx *database.Tx) error {
@@ -530,10 +533,12 @@ func (s *Service) Reissue(ctx context.Context, p *identity.Principal, code, docI
 			u := now.AddDate(0, ct.def.ValidityMonths, 0)
 			until = &u
 		}
+		f := one[0].files
 		if _, err := tx.Exec(ctx, `INSERT INTO certificates (doc_id, authority_id, type_id, holder_id, source, holder_name, achievement, data,
-			issued_at, valid_until, kid, status_list_id, status_index, credential_sha256, pdf_sha256, replaces) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			issued_at, valid_until, kid, status_list_id, status_index, credential_sha256, pdf_sha256, replaces, file_pack, pdf_offset, pdf_size, credential_offset, credential_size)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 			out.docID, a.ID, old.typeID, old.HolderID, old.Source, out.holderName, ct.def.Achievement.Name, out.data, now, until, key.ID,
-			out.slot.list, out.slot.index, out.credSum, out.pdfSum, old.DocID); err != nil {
+			out.slot.list, out.slot.index, out.credSum, out.pdfSum, old.DocID, f.pack, f.pdfAt, f.pdfLen, f.credAt, f.credLen); err != nil {
 			return errs.Wrap(op, err)
 		}
 		return s.id.Record(ctx, tx, p, a.ID, "certify.reissue", out.docID, map[string]any{"replaces": old.DocID, "reason": reason})

@@ -41,6 +41,22 @@ func BenchmarkRender(b *testing.B) {
 		reportCPU(b, cpu)
 		b.ReportMetric(float64(buf.Len()), "bytes/pdf")
 	})
+	b.Run("parts+sha256", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := cpuTime()
+		i := 0
+		var tail int
+		for b.Loop() {
+			p, err := c.RenderParts(nil, data[i%len(data)], payloads[i%len(data)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			tail = len(p.Tail)
+			i++
+		}
+		reportCPU(b, cpu)
+		b.ReportMetric(float64(tail), "tail-bytes/pdf")
+	})
 	b.Run("parallel", func(b *testing.B) {
 		var n atomic.Int64
 		b.ReportAllocs()

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -40,6 +41,7 @@ type Compiled struct {
 	fams         []family
 	items        []item
 	prefix       []byte // the header and the image objects, the same in every file
+	prefixSum    []byte // the SHA-256 state after prefix, to hash a file from there
 	imgOffs      []int  // file offsets of the image objects, numbered from firstImage
 	xobjects     string // the page's /XObject resources
 	fields       []string
@@ -376,6 +378,13 @@ func Compile(t Template, assets map[string][]byte, fonts map[string][]byte, fiel
 	if xobj.Len() > 0 {
 		c.xobjects = " /XObject <<" + xobj.String() + " >>"
 	}
+	ps := sha256.New()
+	ps.Write(c.prefix)
+	state, err := ps.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	c.prefixSum = state
 	tj, _ := json.Marshal(t)
 	h := sha256.New()
 	h.Write(tj)

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"io"
 	"runtime"
 	"strings"
@@ -86,6 +87,51 @@ func (c *Compiled) Render(w io.Writer, data map[string]string, qrPayload string)
 	const op = "pdf: render"
 	st := c.pool.get(c)
 	defer c.pool.put(st)
+	if err := c.render(st, data, qrPayload); err != nil {
+		return err
+	}
+	if _, err := w.Write(c.prefix); err != nil {
+		return errs.Wrap(op+": write", err)
+	}
+	if _, err := w.Write(st.ow.buf); err != nil {
+		return errs.Wrap(op+": write", err)
+	}
+	return nil
+}
+
+// Parts is one rendered PDF in two parts, Head followed by Tail.
+type Parts struct {
+	// Head is the start of the file, the same in every file of the
+	// template: its header and images. It is shared; never modify it.
+	Head []byte
+	// Tail is the rest of the file, this certificate's own.
+	Tail []byte
+	// SHA256 is the hash of the whole file, Head and Tail.
+	SHA256 [32]byte
+}
+
+// RenderParts renders as Render does, appending the file's own part to
+// tail, and returns the file in its parts and its SHA-256. It costs less
+// than Render and hashing the result: the head is neither copied nor
+// hashed again.
+func (c *Compiled) RenderParts(tail []byte, data map[string]string, qrPayload string) (Parts, error) {
+	st := c.pool.get(c)
+	defer c.pool.put(st)
+	if err := c.render(st, data, qrPayload); err != nil {
+		return Parts{}, err
+	}
+	p := Parts{Head: c.prefix[:len(c.prefix):len(c.prefix)], Tail: append(tail, st.ow.buf...)}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(c.prefixSum); err != nil {
+		return Parts{}, errs.Wrap("pdf: render", err)
+	}
+	h.Write(p.Tail[len(tail):])
+	h.Sum(p.SHA256[:0])
+	return p, nil
+}
+
+// render lays out one file in st.ow.buf, everything after c.prefix.
+func (c *Compiled) render(st *renderState, data map[string]string, qrPayload string) error {
 	st.resetUse()
 
 	z := &st.z
@@ -170,13 +216,6 @@ func (c *Compiled) Render(w io.Writer, data map[string]string, qrPayload string)
 	ow.end()
 	id := st.docID(c, data, qrPayload)
 	ow.finish(objCatalog, objInfo, id[:16])
-
-	if _, err := w.Write(c.prefix); err != nil {
-		return errs.Wrap(op+": write", err)
-	}
-	if _, err := w.Write(ow.buf); err != nil {
-		return errs.Wrap(op+": write", err)
-	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -444,6 +445,41 @@ func TestSameCertificateSameBytes(t *testing.T) {
 	id := regexp.MustCompile(`/ID \[<([0-9A-F]{32})>`)
 	if string(id.Find(a)) == string(id.Find(other)) {
 		t.Error("two certificates have the same /ID")
+	}
+}
+
+func TestRenderPartsMakeTheSameFile(t *testing.T) {
+	c := typical(t)
+	var heads [][]byte
+	for i := range 3 {
+		want := render(t, c, certData(i), payload400(i))
+		p, err := c.RenderParts([]byte("kept"), certData(i), payload400(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(p.Tail[:4]) != "kept" {
+			t.Fatalf("RenderParts did not append to the slice it was given: %q", p.Tail[:4])
+		}
+		got := append(slices.Clone(p.Head), p.Tail[4:]...)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("certificate %d: head and tail (%d + %d bytes) differ from Render's %d bytes", i, len(p.Head), len(p.Tail)-4, len(want))
+		}
+		if p.SHA256 != sha256.Sum256(want) {
+			t.Fatalf("certificate %d: SHA256 is not the file's", i)
+		}
+		if len(p.Head) < 100_000 {
+			t.Errorf("head is %d bytes: the template's images should be in it", len(p.Head))
+		}
+		if cap(p.Head) != len(p.Head) {
+			t.Error("an append to Head could write into the template's prefix")
+		}
+		heads = append(heads, p.Head)
+	}
+	if &heads[0][0] != &heads[2][0] {
+		t.Error("each render copied the head instead of sharing it")
+	}
+	if _, err := c.RenderParts(nil, map[string]string{}, "x"); err == nil {
+		t.Error("RenderParts accepted data without the template's fields")
 	}
 }
 

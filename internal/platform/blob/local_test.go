@@ -2,6 +2,7 @@ package blob
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http/httptest"
 	"os"
@@ -270,4 +271,54 @@ func treeFiles(t *testing.T, dir string) []string {
 	}
 	slices.Sort(files)
 	return files
+}
+
+func TestLocalPutManyWritesLargeBlobsAroundThePageCache(t *testing.T) {
+	l, _ := newLocalServed(t)
+	ctx := t.Context()
+	// Sizes on and off the 4 KiB blocks and the 4 MiB buffer, from parts
+	// that straddle both.
+	sizes := []int{directMin, directMin + 1, directBuf, directBuf + 4095, 3*directBuf + 12345}
+	before := directWrites.Load()
+	for i, size := range sizes {
+		data := randomBytes(size, uint64(i))
+		var parts [][]byte
+		for off := 0; off < size; {
+			n := min(size-off, 700_001+i*3)
+			parts = append(parts, data[off:off+n])
+			off += n
+		}
+		key := fmt.Sprintf("big/%d.pack", i)
+		objs := []Object{{Key: key, Parts: parts, ContentType: "application/octet-stream"}}
+		if i == 0 {
+			// With many small ones: synced together, not one by one.
+			for j := range 6 {
+				objs = append(objs, Object{Key: fmt.Sprintf("big/small%d", j), Data: []byte("s"), ContentType: "text/plain"})
+			}
+		}
+		if err := PutMany(ctx, l, objs); err != nil {
+			t.Fatal(err)
+		}
+		got := getString(t, l, key, nil)
+		if len(got) != size || got != string(data) {
+			t.Fatalf("%d bytes written, %d read back or different content", size, len(got))
+		}
+		info, err := l.Stat(ctx, key)
+		if err != nil || info.Size != int64(size) || info.ContentType != "application/octet-stream" {
+			t.Fatalf("%s: %+v %v", key, info, err)
+		}
+	}
+	if n := directWrites.Load() - before; n != int64(len(sizes)) {
+		// Only a file system that refuses O_DIRECT (tmpfs) may take the
+		// other path.
+		f, err := os.OpenFile(filepath.Join(l.Dir(), "probe"), os.O_CREATE|os.O_WRONLY|oDirect, 0o600)
+		if err == nil {
+			f.Close()
+			t.Fatalf("%d of %d large blobs written around the page cache, on a file system that allows it", n, len(sizes))
+		}
+		t.Logf("the file system refuses O_DIRECT (%v): large blobs went through the page cache", err)
+	}
+	if left := treeFiles(t, filepath.Join(l.Dir(), tmpDir)); len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
+	}
 }

@@ -8,24 +8,74 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
 
 	"github.com/vidya-edu/vidya/internal/platform/errs"
 )
 
 // Object is one blob for PutMany.
 type Object struct {
-	Key         string
+	Key string
+	// Data is the content; or, if Parts is set (and Data is not), the
+	// content is the parts one after another. Objects may share parts
+	// (many certificates of a template start alike), which are neither
+	// copied nor changed.
 	Data        []byte
+	Parts       [][]byte
 	ContentType string
-	// SHA256 is the hex SHA-256 of Data if the caller has it already;
-	// otherwise it is computed.
+	// SHA256 is the hex SHA-256 of the content if the caller has it
+	// already; otherwise it is computed when needed.
 	SHA256 string
 }
+
+// parts is the content in pieces.
+func (o *Object) parts() [][]byte {
+	if o.Parts != nil {
+		return o.Parts
+	}
+	return [][]byte{o.Data}
+}
+
+// size is the content's length.
+func (o *Object) size() int64 {
+	var n int64
+	for _, p := range o.parts() {
+		n += int64(len(p))
+	}
+	return n
+}
+
+// reader reads the content.
+func (o *Object) reader() io.Reader {
+	ps := o.parts()
+	rs := make([]io.Reader, len(ps))
+	for i, p := range ps {
+		rs[i] = bytes.NewReader(p)
+	}
+	return io.MultiReader(rs...)
+}
+
+// check refuses an object PutMany cannot store.
+func (o *Object) check(op string) error {
+	if err := validKey(op, o.Key); err != nil {
+		return err
+	}
+	if o.Data != nil && o.Parts != nil {
+		return errs.E(errs.Invalid, op, "object %q has both data and parts", o.Key)
+	}
+	return checkSize(op, o.size())
+}
+
+// fewObjects is the most objects PutMany syncs one by one.
+const fewObjects = 4
 
 // manyPutter is a store that stores many blobs more cheaply together.
 type manyPutter interface {
@@ -34,13 +84,18 @@ type manyPutter interface {
 
 // PutMany stores every object, as Put would one by one, and returns when
 // all are durable. A local store writes them all and then makes them
-// durable with two file-system syncs instead of four fsyncs each, which is
-// what lets certificates be issued by the thousand a second; other stores
-// put them a few at a time in parallel. On error some objects may be
+// durable with two file-system syncs instead of four fsyncs each (a few
+// objects, an fsync each and one a directory); other stores put them a few
+// at a time in parallel. On error some objects may be
 // stored and others not; each one stored is whole.
 func PutMany(ctx context.Context, s Store, objs []Object) error {
 	if mp, ok := s.(manyPutter); ok {
 		return mp.putMany(ctx, objs)
+	}
+	for _, o := range objs {
+		if err := o.check("blob: put many"); err != nil {
+			return err
+		}
 	}
 	const parallel = 8
 	var wg sync.WaitGroup
@@ -52,7 +107,7 @@ func PutMany(ctx context.Context, s Store, objs []Object) error {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.Put(ctx, o.Key, bytes.NewReader(o.Data), int64(len(o.Data)), o.ContentType); err != nil {
+			if err := s.Put(ctx, o.Key, o.reader(), o.size(), o.ContentType); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
@@ -72,9 +127,9 @@ type staged struct {
 }
 
 // stage writes an object's content and, unless its key's extension
-// implies its content type, its sidecar to temp files, not synced.
-func (l *Local) stage(tmpRoot *os.Root, w int, o Object, ct string) (staged, error) {
-	dataTmp, err := writeTempData(tmpRoot, w, o.Data)
+// implies its content type, its sidecar to temp files, synced if durable.
+func (l *Local) stage(tmpRoot *os.Root, w int, o Object, ct string, durable bool) (staged, error) {
+	dataTmp, err := writeTempData(tmpRoot, w, o.parts(), durable)
 	if err != nil {
 		return staged{}, err
 	}
@@ -84,12 +139,15 @@ func (l *Local) stage(tmpRoot *os.Root, w int, o Object, ct string) (staged, err
 	}
 	sum := o.SHA256
 	if sum == "" {
-		h := sha256.Sum256(o.Data)
-		sum = hex.EncodeToString(h[:])
+		h := sha256.New()
+		for _, p := range o.parts() {
+			h.Write(p)
+		}
+		sum = hex.EncodeToString(h.Sum(nil))
 	}
-	meta, err := json.Marshal(sidecar{ContentType: ct, ETag: sum, Size: int64(len(o.Data))})
+	meta, err := json.Marshal(sidecar{ContentType: ct, ETag: sum, Size: o.size()})
 	if err == nil {
-		st.meta, err = writeTempData(tmpRoot, w, meta)
+		st.meta, err = writeTempData(tmpRoot, w, [][]byte{meta}, durable)
 	}
 	if err != nil {
 		_ = l.root.Remove(dataTmp)
@@ -98,17 +156,28 @@ func (l *Local) stage(tmpRoot *os.Root, w int, o Object, ct string) (staged, err
 	return st, nil
 }
 
-// writeTempData writes data to a new temp file, not synced, and returns
-// its name in the store.
-func writeTempData(tmpRoot *os.Root, w int, data []byte) (string, error) {
+// writeTempData writes parts to a new temp file, synced if durable, and
+// returns its name in the store.
+func writeTempData(tmpRoot *os.Root, w int, parts [][]byte, durable bool) (string, error) {
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
 	base := hex.EncodeToString(rnd[:]) + ".part"
+	name := path.Join(tmpDir, "w"+strconv.Itoa(w), base)
+	if ok, err := writeDirect(tmpRoot, base, parts, durable); ok || err != nil {
+		return name, err
+	}
 	f, err := tmpRoot.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	if err != nil {
 		return "", err
 	}
-	_, err = f.Write(data)
+	for _, p := range parts {
+		if _, err = f.Write(p); err != nil {
+			break
+		}
+	}
+	if err == nil && durable {
+		err = f.Sync()
+	}
 	if err2 := f.Close(); err == nil {
 		err = err2
 	}
@@ -116,14 +185,92 @@ func writeTempData(tmpRoot *os.Root, w int, data []byte) (string, error) {
 		_ = tmpRoot.Remove(base)
 		return "", err
 	}
-	return path.Join(tmpDir, "w"+strconv.Itoa(w), base), nil
+	return name, nil
+}
+
+// directMin is the size from which a blob PutMany writes is written
+// around the page cache (O_DIRECT, where the system has it): a pack of
+// certificates is written once and seldom read, and through the page cache
+// its copying and write-back cost the cores as much as a quarter of
+// issuing. directBuf is the size of the aligned buffer it goes through.
+const (
+	directMin   = 1 << 20
+	directAlign = 4096
+	directBuf   = 4 << 20
+)
+
+var directBufs = sync.Pool{New: func() any {
+	b := make([]byte, directBuf+directAlign)
+	off := (directAlign - int(uintptr(unsafe.Pointer(&b[0]))&(directAlign-1))) & (directAlign - 1)
+	b = b[off : off+directBuf]
+	return &b
+}}
+
+// directWrites counts the blobs written around the page cache, for tests.
+var directWrites atomic.Int64
+
+// writeDirect writes parts to the new file base with O_DIRECT, if they
+// are large enough and the file system takes such writes; it reports
+// false (and no error, and leaves no file) when it did not.
+func writeDirect(tmpRoot *os.Root, base string, parts [][]byte, durable bool) (ok bool, err error) {
+	var size int64
+	for _, p := range parts {
+		size += int64(len(p))
+	}
+	if oDirect == 0 || size < directMin {
+		return false, nil
+	}
+	f, err := tmpRoot.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oDirect, filePerm)
+	if errors.Is(err, syscall.EINVAL) {
+		return false, nil // e.g. tmpfs
+	}
+	if err != nil {
+		return false, err
+	}
+	bp := directBufs.Get().(*[]byte)
+	defer directBufs.Put(bp)
+	buf, n := *bp, 0
+	for _, p := range parts {
+		for len(p) > 0 && err == nil {
+			c := copy(buf[n:], p)
+			n, p = n+c, p[c:]
+			if n == len(buf) {
+				_, err = f.Write(buf)
+				n = 0
+			}
+		}
+	}
+	if err == nil && n > 0 {
+		// The last block is written whole, zero-padded, and the file cut
+		// back to its size.
+		padded := (n + directAlign - 1) &^ (directAlign - 1)
+		clear(buf[n:padded])
+		if _, err = f.Write(buf[:padded]); err == nil {
+			err = f.Truncate(size)
+		}
+	}
+	if err == nil && durable {
+		err = f.Sync()
+	}
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	if err != nil {
+		_ = tmpRoot.Remove(base)
+		if errors.Is(err, syscall.EINVAL) {
+			return false, nil // the file system refused the writes: go through the cache
+		}
+		return false, err
+	}
+	directWrites.Add(1)
+	return true, nil
 }
 
 // impliedTypes are the content types a blob's key may imply, so that
 // PutMany need not write a sidecar for them (a third of its file system
 // work); readers then take the type from the key and an ETag from the
 // file's time and size. Only types that are safe to serve are here.
-var impliedTypes = map[string]string{".pdf": "application/pdf", ".json": "application/json"}
+var impliedTypes = map[string]string{".pdf": "application/pdf", ".json": "application/json", ".pack": "application/octet-stream"}
 
 func impliedType(key string) string { return impliedTypes[path.Ext(key)] }
 
@@ -131,7 +278,7 @@ func (l *Local) putMany(ctx context.Context, objs []Object) (err error) {
 	const op = "blob: local put many"
 	cts := make([]string, len(objs))
 	for i, o := range objs {
-		if err := validKey(op, o.Key); err != nil {
+		if err := o.check(op); err != nil {
 			return err
 		}
 		if cts[i], err = normContentType(op, o.ContentType); err != nil {
@@ -166,6 +313,11 @@ func (l *Local) putMany(ctx context.Context, objs []Object) (err error) {
 			return errs.Wrap(op, err)
 		}
 	}
+	// A few files (a chunk of certificates packed into one) are synced
+	// one by one: a sync of the whole file system would also wait for
+	// every other file being written meanwhile. Many small files are
+	// synced together.
+	few := len(objs) <= fewObjects
 	// Writing the temp files is most of the work: do it on a few
 	// goroutines, since each file costs a few system calls.
 	done := make([]staged, len(objs))
@@ -186,7 +338,7 @@ func (l *Local) putMany(ctx context.Context, objs []Object) (err error) {
 				if i >= len(objs) || stop {
 					return
 				}
-				st, err := l.stage(tmpRoots[w], w, objs[i], cts[i])
+				st, err := l.stage(tmpRoots[w], w, objs[i], cts[i], few)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -215,8 +367,10 @@ func (l *Local) putMany(ctx context.Context, objs []Object) (err error) {
 	}
 	// The contents are durable before any is renamed into place, so no
 	// key ever names a file whose content a crash could lose.
-	if err := l.syncAll(); err != nil {
-		return errs.Wrap(op, err)
+	if !few {
+		if err := l.syncAll(); err != nil {
+			return errs.Wrap(op, err)
+		}
 	}
 	// Each destination directory is made and opened once; renames then go
 	// from directory handle to directory handle where the system has them.
@@ -230,7 +384,7 @@ func (l *Local) putMany(ctx context.Context, objs []Object) (err error) {
 		if err != nil {
 			// A concurrent Delete may have pruned the directory, or a
 			// part of the path is a blob: the slow path says which.
-			return l.moveInto(op, "", tmp, dst, false)
+			return l.moveInto(op, "", tmp, dst, few || !syncFSSupported)
 		}
 		return nil
 	}
@@ -262,7 +416,7 @@ func (l *Local) putMany(ctx context.Context, objs []Object) (err error) {
 			return err
 		}
 	}
-	if syncFSSupported {
+	if syncFSSupported && !few {
 		return errs.Wrap(op, l.syncAll())
 	}
 	return errs.Wrap(op, dirs.sync())

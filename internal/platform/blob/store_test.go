@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +86,78 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		err = PutMany(ctx, s, []Object{{Key: "many/ok", Data: []byte("x")}, {Key: "../escape", Data: []byte("y")}})
 		if !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a bad key: %v", err)
+		}
+	})
+
+	t.Run("PutMany stores objects made of shared parts", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		head := randomBytes(70_000, 9)
+		snapshot := slices.Clone(head)
+		// Many objects in one call (synced together on a local store),
+		// then a few (synced one by one).
+		for _, n := range []int{12, 2} {
+			var objs []Object
+			for i := range n {
+				tail := randomBytes(1000+i, uint64(100*n+i))
+				o := Object{Key: fmt.Sprintf("parts/%d/%02d/f.pdf", n, i), Parts: [][]byte{head, tail, {}, []byte("%%EOF")}, ContentType: "application/pdf"}
+				if i%2 == 0 { // the caller's hash is trusted; without it one is made
+					sum := sha256.Sum256(bytes.Join(o.Parts, nil))
+					o.SHA256 = hex.EncodeToString(sum[:])
+				}
+				if i == 1 {
+					o.ContentType = "application/octet-stream" // a sidecar
+				}
+				objs = append(objs, o)
+			}
+			if err := PutMany(ctx, s, objs); err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objs {
+				want := string(bytes.Join(o.Parts, nil))
+				if got := getString(t, s, o.Key, nil); got != want {
+					t.Fatalf("%s: %d bytes, want %d (the parts in order)", o.Key, len(got), len(want))
+				}
+				info, err := s.Stat(ctx, o.Key)
+				if err != nil || info.Size != int64(len(want)) || info.ContentType != o.ContentType {
+					t.Fatalf("%s: %+v %v", o.Key, info, err)
+				}
+				// A range of the whole reads back the same.
+				if got := getString(t, s, o.Key, &Range{Offset: 69_990, Length: 20}); got != want[69_990:70_010] {
+					t.Fatalf("%s: range across the parts read %q", o.Key, got)
+				}
+			}
+		}
+		if !bytes.Equal(head, snapshot) {
+			t.Fatal("PutMany changed a shared part")
+		}
+		err := PutMany(ctx, s, []Object{{Key: "parts/both", Data: []byte("x"), Parts: [][]byte{[]byte("y")}}})
+		if !errs.Is(err, errs.Invalid) {
+			t.Fatalf("an object with both data and parts: %v", err)
+		}
+		if _, err := s.Stat(ctx, "parts/both"); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("the refused object was stored: %v", err)
+		}
+	})
+
+	t.Run("PutMany works again after a Delete removed its directory", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		for round := range 3 {
+			if err := PutMany(ctx, s, []Object{{Key: "gone/ab/x.pdf", Data: []byte(fmt.Sprint("round ", round)), ContentType: "application/pdf"}}); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if got := getString(t, s, "gone/ab/x.pdf", nil); got != fmt.Sprint("round ", round) {
+				t.Fatalf("round %d: read %q", round, got)
+			}
+			// Deleting the only blob prunes its directories (locally);
+			// the next PutMany must not use a handle on the removed one.
+			if err := s.Delete(ctx, "gone/ab/x.pdf"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Stat(ctx, "gone/ab/x.pdf"); !errs.Is(err, errs.NotFound) {
+				t.Fatalf("round %d: after Delete, Stat = %v", round, err)
+			}
 		}
 	})
 

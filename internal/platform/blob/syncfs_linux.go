@@ -8,6 +8,9 @@ import (
 
 const syncFSSupported = true
 
+// oDirect opens a file for writes that go around the page cache.
+const oDirect = unix.O_DIRECT
+
 // syncAll makes everything written to the store's file system durable,
 // with one syncfs(2).
 func (l *Local) syncAll() error {

@@ -11,6 +11,9 @@ import (
 
 const syncFSSupported = false
 
+// oDirect is 0 where large blobs are written through the page cache.
+const oDirect = 0
+
 // syncAll fsyncs every temp file, where there is no syncfs(2).
 func (l *Local) syncAll() error {
 	return fs.WalkDir(l.root.FS(), tmpDir, func(p string, d fs.DirEntry, err error) error {
