@@ -189,7 +189,7 @@ func (a *API) certifyRoutes() []route {
 				}
 				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 				w.Header().Set("Content-Disposition", `attachment; filename="batch-`+strconv.FormatInt(id, 10)+`-rejections.csv"`)
-				if err := c.WriteRejections(r.Context(), p, r.PathValue("code"), id, w); err != nil {
+				if err := c.WriteRejections(r.Context(), p, r.PathValue("code"), id, w, nil); err != nil {
 					a.Log.WarnContext(r.Context(), "rejection report cut off", "err", err)
 				}
 				return nil, nil

@@ -205,7 +205,7 @@ func readCSVMax(r io.Reader, schema []rules.Field, maxBytes int64) (*records, er
 		}
 		row := make(map[string]string, len(header))
 		if len(rec) != len(header) {
-			row[rowProblemKey] = fmt.Sprintf("the row has %d cells but the header has %d", len(rec), len(header))
+			row[rowProblemKey] = errs.E(errs.Invalid, op, "the row has %d cells but the header has %d", len(rec), len(header)).Message
 		}
 		for i, h := range header {
 			if h != "" && i < len(rec) {
@@ -367,8 +367,11 @@ func (s *Service) CreateBatch(ctx context.Context, p *identity.Principal, code s
 	return b, nil
 }
 
+const opValidate = "certify: check rows"
+
 // validateRows checks each record: its shape, its fields, the rules, and
-// that its holder is new.
+// that its holder is new. Its problems are in English; pages show them in
+// the reader's language (l10n.TranslateLabelled).
 func (s *Service) validateRows(ct *compiledType, recs *records, existing map[string]string) []BatchRow {
 	schema := ct.def.schema()
 	now := s.now()
@@ -392,12 +395,12 @@ func (s *Service) validateRows(ct *compiledType, recs *records, existing map[str
 		}
 		if id := r.HolderID; id != "" {
 			if first, dup := firstLine[id]; dup {
-				r.Problems = append(r.Problems, fmt.Sprintf("%s: %s appears again; first on row %d", FieldHolderID, id, first))
+				r.Problems = append(r.Problems, FieldHolderID+": "+errs.E(errs.Invalid, opValidate, "%s appears again; first on row %d", id, first).Message)
 			} else {
 				firstLine[id] = r.Row
 			}
 			if doc, ok := existing[id]; ok {
-				r.Problems = append(r.Problems, fmt.Sprintf("%s already has this certificate for this source: %s", id, doc))
+				r.Problems = append(r.Problems, errs.E(errs.Invalid, opValidate, "%s already has this certificate for this source: %s", id, doc).Message)
 			}
 		}
 		if len(r.Problems) > 0 {
@@ -594,9 +597,10 @@ func scanRow(rows interface{ Scan(...any) error }) (*BatchRow, error) {
 }
 
 // WriteRejections writes a batch's rejected and failed rows as CSV: the
-// row, the holder, and every reason; cells a spreadsheet would run as a
-// formula are guarded. Administrators and approvers.
-func (s *Service) WriteRejections(ctx context.Context, p *identity.Principal, code string, id int64, w io.Writer) error {
+// row, the holder, and every reason (through translate, if not nil, as
+// they are stored otherwise: in English); cells a spreadsheet would run as
+// a formula are guarded. Administrators and approvers.
+func (s *Service) WriteRejections(ctx context.Context, p *identity.Principal, code string, id int64, w io.Writer, translate func(string) string) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"row", FieldHolderID, "state", "problems"}); err != nil {
 		return err
@@ -609,6 +613,11 @@ func (s *Service) WriteRejections(ctx context.Context, p *identity.Principal, co
 				return err
 			}
 			for _, r := range rows {
+				if translate != nil {
+					for i, msg := range r.Problems {
+						r.Problems[i] = translate(msg)
+					}
+				}
 				if err := cw.Write([]string{strconv.Itoa(r.Row), guardCell(r.HolderID), r.State, guardCell(strings.Join(r.Problems, "; "))}); err != nil {
 					return err
 				}

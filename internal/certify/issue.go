@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"strconv"
@@ -540,7 +539,7 @@ func (s *Service) markIssued(ctx context.Context, b *Batch, c Chunk, out []issue
 		// A row still valid after all that lost its place to a certificate
 		// another batch issued meanwhile.
 		for _, o := range ok {
-			msg, _ := json.Marshal([]string{fmt.Sprintf("%s already has this certificate for this source (issued by another batch meanwhile)", o.holderID)})
+			msg, _ := json.Marshal([]string{errs.E(errs.Conflict, op, "%s already has this certificate for this source (issued by another batch meanwhile)", o.holderID).Message})
 			m, err := tx.Exec(ctx, `UPDATE cert_batch_rows SET state = $1, problems = $2 WHERE batch_id = $3 AND row_no = $4 AND state = $5`, RowRejected, string(msg), b.ID, o.row, RowValid)
 			if err != nil {
 				return errs.Wrap(op, err)

@@ -119,7 +119,7 @@ func TestIssueFromCSV(t *testing.T) {
 			t.Errorf("rows not rejected: %v", want)
 		}
 		var report bytes.Buffer
-		if err := svc.WriteRejections(ctx, is.approver, "HKCL", b.ID, &report); err != nil {
+		if err := svc.WriteRejections(ctx, is.approver, "HKCL", b.ID, &report, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Count(report.String(), "\n"); got != 5 || !strings.Contains(report.String(), "scored below 40%") {

@@ -1452,7 +1452,7 @@ func (w *Web) batchPage(rw http.ResponseWriter, r *http.Request, p *identity.Pri
 func (w *Web) rowView(lang string, row certify.BatchRow) batchRowView {
 	rv := batchRowView{Row: row.Row, HolderID: row.HolderID, DocID: row.DocID}
 	for _, pr := range row.Problems {
-		rv.Problems = append(rv.Problems, l10n.Translate(lang, pr))
+		rv.Problems = append(rv.Problems, l10n.TranslateLabelled(lang, pr))
 	}
 	return rv
 }
@@ -1527,7 +1527,8 @@ func (w *Web) rejections(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := httpx.Download(rw, r, w.log, "text/csv; charset=utf-8", fmt.Sprintf("batch-%d-rejected.csv", id), func(out io.Writer) error {
-		return w.cfg.Certify.WriteRejections(r.Context(), p, a.Code, id, out)
+		lang := w.lang(r)
+		return w.cfg.Certify.WriteRejections(r.Context(), p, a.Code, id, out, func(msg string) string { return l10n.TranslateLabelled(lang, msg) })
 	})
 	if err != nil {
 		w.fail(rw, r, err)

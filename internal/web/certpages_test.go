@@ -255,6 +255,17 @@ func TestCertificatePages(t *testing.T) {
 				!strings.Contains(csv.Body, "R003") || strings.Count(csv.Body, "\n") != 3 {
 				t.Fatalf("rejection report: %v\n%s", csv.Header, csv.Body)
 			}
+			// In Hindi, the problems are in Hindi, on the page and in the
+			// report; field names and the authority's own words stay.
+			again := hindi(t, "R001 appears again; first on row 2")
+			hp := admin.inHindi().get(base+"/batches/"+batchID).wantStatus(t, http.StatusOK).
+				wantContains(t, "holder.id: "+again, "pass mark: scored below the pass mark").wantLacks(t, "appears again")
+			checkHTML(t, hp, "hi")
+			hcsv := admin.get(base+"/batches/"+batchID+"/rejected.csv").wantStatus(t, http.StatusOK)
+			if !strings.Contains(hcsv.Body, "holder.id: "+html.UnescapeString(again)) || strings.Contains(hcsv.Body, "appears again") {
+				t.Fatalf("rejection report in Hindi:\n%s", hcsv.Body)
+			}
+			admin.inEnglish()
 			// A file that does not fit the type creates nothing and says why.
 			admin.postMulti(base+"/batches", f, "csv", "bad.csv", "text/csv", []byte("roll,name\n1,x\n")).
 				wantStatus(t, http.StatusUnprocessableEntity).wantContains(t, `id="f-csv-err"`, "columns this certificate type does not have")

@@ -18,6 +18,13 @@ func (c *client) inHindi() *client {
 	return c
 }
 
+// inEnglish switches c back to English.
+func (c *client) inEnglish() *client {
+	u, _ := url.Parse(c.e.srv.URL)
+	c.c.Jar.SetCookies(u, []*http.Cookie{{Name: langCookie, Value: "en", Path: "/"}})
+	return c
+}
+
 // hindi is a message as the l10n catalogue has it, escaped as a page shows
 // it; it fails the test when the catalogue lacks the message.
 func hindi(t *testing.T, msg string) string {

@@ -235,6 +235,20 @@ func Translate(lang, msg string) string {
 	return c.translate(msg, 0)
 }
 
+// TranslateLabelled is Translate for a message that may carry a label of
+// the user's own: "label: message", where the label (a field's or a
+// rule's name, one word) stays as written and the message is translated,
+// if the whole is not a message of the catalogue itself.
+func TranslateLabelled(lang, msg string) string {
+	if t := Translate(lang, msg); t != msg {
+		return t
+	}
+	if label, rest, ok := strings.Cut(msg, ": "); ok && label != "" && !strings.ContainsAny(label, " \t\n") {
+		return label + ": " + Translate(lang, rest)
+	}
+	return msg
+}
+
 func (c *catalogue) translate(msg string, depth int) string {
 	if s, ok := c.exact[msg]; ok {
 		return s

@@ -142,6 +142,25 @@ func TestTranslateLanguages(t *testing.T) {
 	}
 }
 
+func TestTranslateLabelled(t *testing.T) {
+	req := Translate("hi", "is required")
+	for _, tc := range []struct{ in, want string }{
+		{"is required", req},                                            // no label
+		{"holder.dob: is required", "holder.dob: " + req},               // a field's label stays
+		{"pass_mark: scored too low", "pass_mark: scored too low"},      // the authority's own words stay
+		{"line 4: is required", Translate("hi", "line 4: is required")}, // a catalogue pattern wins
+		{"two words: is required", "two words: is required"},            // not a label
+		{": is required", ": is required"},
+	} {
+		if got := TranslateLabelled("hi", tc.in); got != tc.want {
+			t.Errorf("TranslateLabelled(hi, %q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := TranslateLabelled("en", "holder.dob: is required"); got != "holder.dob: is required" {
+		t.Errorf("en: %q", got)
+	}
+}
+
 func TestSameVerbs(t *testing.T) {
 	for _, tc := range []struct {
 		en, tr string
