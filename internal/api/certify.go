@@ -17,6 +17,10 @@ import (
 )
 
 // certifyRoutes is the API of certificates: each authority's signing keys.
+// previewOmitsHeader names what a preview PNG leaves out: "background"
+// when the template's background is a PDF page, which only the PDF shows.
+const previewOmitsHeader = "Vidya-Preview-Omits"
+
 func (a *API) certifyRoutes() []route {
 	c := a.Certify
 	const keys = "/api/v1/authorities/{code}/signing-keys"
@@ -79,7 +83,7 @@ func (a *API) certifyRoutes() []route {
 				}
 				return c.SaveType(r.Context(), p, r.PathValue("code"), r.PathValue("type"), in)
 			}},
-		{method: "POST", path: types + "/preview", summary: "Render an unsaved certificate type's template with sample data: a PNG (?format=png&width=…, default) or a PDF (?format=pdf) (administrators, approvers)",
+		{method: "POST", path: types + "/preview", summary: "Render an unsaved certificate type's template with sample data: a PNG (?format=png&width=…, default) or a PDF (?format=pdf); a PNG that leaves out a PDF background says so in Vidya-Preview-Omits: background (administrators, approvers)",
 			access: signedIn, in: (*certify.Definition)(nil), produces: []string{"image/png", "application/pdf"}, query: []param{{"format", "png or pdf"}, {"width", "PNG width in pixels, 100–3000 (default 1200)"}},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				var in certify.Definition
@@ -95,7 +99,7 @@ func (a *API) certifyRoutes() []route {
 					}
 					width = n
 				}
-				data, err := c.Preview(r.Context(), p, r.PathValue("code"), in, format, width)
+				out, err := c.Preview(r.Context(), p, r.PathValue("code"), in, format, width)
 				if err != nil {
 					return nil, err
 				}
@@ -105,15 +109,18 @@ func (a *API) certifyRoutes() []route {
 				}
 				w.Header().Set("Content-Type", ct)
 				w.Header().Set("Cache-Control", "private, no-store")
-				_, _ = w.Write(data)
+				if out.WithoutBackground {
+					w.Header().Set(previewOmitsHeader, "background")
+				}
+				_, _ = w.Write(out.Data)
 				return nil, nil
 			}},
-		{method: "GET", path: "/api/v1/authorities/{code}/certificate-assets", summary: "The images and fonts certificate templates use (administrators, approvers)", access: signedIn, out: List[certify.Asset]{},
+		{method: "GET", path: "/api/v1/authorities/{code}/certificate-assets", summary: "The images, PDF backgrounds and fonts certificate templates use (administrators, approvers)", access: signedIn, out: List[certify.Asset]{},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				as, err := c.Assets(r.Context(), p, r.PathValue("code"))
 				return listOf(as, ""), err
 			}},
-		{method: "PUT", path: "/api/v1/authorities/{code}/certificate-assets/{name}", summary: "Upload a PNG or JPEG image or a TrueType font for templates, replacing one of that name; a bold face of font X is named X:bold (administrators)",
+		{method: "PUT", path: "/api/v1/authorities/{code}/certificate-assets/{name}", summary: "Upload a PNG or JPEG image, a PDF (its first page is a background) or a TrueType font for templates, replacing one of that name; a bold face of font X is named X:bold (administrators)",
 			access: signedIn, raw: []string{"image/png", "image/jpeg", "font/ttf", "application/octet-stream"}, out: certify.Asset{},
 			handle: func(w http.ResponseWriter, r *http.Request, p *identity.Principal) (any, error) {
 				data, err := readUpload(w, r, certify.MaxAssetBytes)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vidya-edu/vidya/internal/certify"
+	"github.com/vidya-edu/vidya/internal/certify/pdf/pdftest"
 	"github.com/vidya-edu/vidya/internal/certify/vc"
 	"github.com/vidya-edu/vidya/internal/identity"
 )
@@ -119,8 +120,26 @@ func TestCertificatesThroughTheAPI(t *testing.T) {
 		if r := maker.do("PUT", "/api/v1/authorities/CRT/certificate-types/typing", def); r.status != 200 {
 			t.Fatalf("type: %d %s", r.status, r.body)
 		}
-		if r := maker.do("POST", "/api/v1/authorities/CRT/certificate-types/preview?format=png&width=400", def); r.status != 200 || r.header.Get("Content-Type") != "image/png" {
+		if r := maker.do("POST", "/api/v1/authorities/CRT/certificate-types/preview?format=png&width=400", def); r.status != 200 || r.header.Get("Content-Type") != "image/png" || r.header.Get("Vidya-Preview-Omits") != "" {
 			t.Fatalf("preview: %d %s", r.status, r.header)
+		}
+		// A PDF background: the PNG preview says it leaves it out.
+		if r := maker.upload("PUT", "/api/v1/authorities/CRT/certificate-assets/artwork", "application/pdf", pdftest.OnePage()); r.status != 200 && r.status != 201 {
+			t.Fatalf("PDF asset: %d %s", r.status, r.body)
+		}
+		if r := maker.upload("PUT", "/api/v1/authorities/CRT/certificate-assets/broken", "application/pdf", []byte("%PDF-1.4\nnot really")); r.status != 400 || !strings.Contains(string(r.body), "the PDF file is damaged") {
+			t.Fatalf("a damaged PDF: %d %s", r.status, r.body)
+		}
+		withBg := map[string]any{}
+		for k, v := range def {
+			withBg[k] = v
+		}
+		withBg["template"] = map[string]any{"page": map[string]any{"size": "A4"}, "background": "artwork", "elements": def["template"].(map[string]any)["elements"]}
+		if r := maker.do("POST", "/api/v1/authorities/CRT/certificate-types/preview?format=png&width=400", withBg); r.status != 200 || r.header.Get("Vidya-Preview-Omits") != "background" {
+			t.Fatalf("preview with a PDF background: %d %s", r.status, r.header)
+		}
+		if r := maker.do("POST", "/api/v1/authorities/CRT/certificate-types/preview?format=pdf", withBg); r.status != 200 || !strings.Contains(string(r.body), "/Subtype /Form") {
+			t.Fatalf("sample PDF with a PDF background: %d %s", r.status, r.header)
 		}
 		csv := "holder.id,holder.name,wpm\nT1,आशा वर्मा,45\nT2,Ravi Kumar,12\nT3,Meena Iyer,abc\n"
 		r := maker.upload("POST", "/api/v1/authorities/CRT/certificate-batches?type=typing&source=Typing+course+2026", "text/csv", []byte(csv))

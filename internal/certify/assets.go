@@ -18,17 +18,18 @@ import (
 )
 
 // MaxAssetBytes is the largest asset an authority may upload: a
-// background image or a font.
+// background image or PDF, or a font.
 const MaxAssetBytes = 8 << 20
 
 // Asset kinds.
 const (
 	AssetImage = "image"
 	AssetFont  = "font"
+	AssetPDF   = "pdf" // a PDF file whose first page is a background
 )
 
-// Asset is a file an authority's templates use: a background, a logo, a
-// signature image or a font.
+// Asset is a file an authority's templates use: a background (an image or
+// a PDF page), a logo, a signature image or a font.
 type Asset struct {
 	Name        string    `json:"name"`
 	Kind        string    `json:"kind"`
@@ -49,14 +50,17 @@ func sniffAsset(data []byte) (kind, contentType string, ok bool) {
 		return AssetImage, "image/jpeg", true
 	case bytes.HasPrefix(data, []byte{0, 1, 0, 0}), bytes.HasPrefix(data, []byte("true")):
 		return AssetFont, "font/ttf", true
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return AssetPDF, "application/pdf", true
 	}
 	return "", "", false
 }
 
-// PutAsset stores an image (PNG or JPEG) or a TrueType font under name,
-// replacing an asset of that name. Templates name assets in their image
-// elements and background, and fonts in their text elements; the bold face
-// of font "deva" is the asset "deva:bold". The asset is checked by
+// PutAsset stores an image (PNG or JPEG), a PDF (its first page, for a
+// background) or a TrueType font under name, replacing an asset of that
+// name. Templates name assets in their image elements and background, and
+// fonts in their text elements; the bold face of font "deva" is the asset
+// "deva:bold". The asset is checked by
 // compiling a one-element template with it, so a damaged file is refused
 // now rather than when a batch is issued. Administrators; audited.
 func (s *Service) PutAsset(ctx context.Context, p *identity.Principal, code, name string, r io.Reader) (*Asset, error) {
@@ -78,7 +82,7 @@ func (s *Service) PutAsset(ctx context.Context, p *identity.Principal, code, nam
 	}
 	kind, ct, ok := sniffAsset(data)
 	if !ok {
-		return nil, errs.E(errs.Unsupported, op, "the file is neither a PNG or JPEG image nor a TrueType font (.ttf)")
+		return nil, errs.E(errs.Unsupported, op, "the file is not a PNG or JPEG image, a PDF or a TrueType font (.ttf)")
 	}
 	if err := checkAsset(name, kind, data); err != nil {
 		return nil, err
@@ -211,23 +215,28 @@ func assetKey(authorityID int64, sum string) string {
 	return "certify/assets/" + strconv.FormatInt(authorityID, 10) + "/" + sum
 }
 
-// checkAsset compiles a one-element template with the asset, so that a
-// damaged image or an unusable font is refused when it is uploaded.
+// checkAsset reads an image or PDF as a template would, and compiles a
+// one-element template with a font, so that a damaged file or an unusable
+// font is refused when it is uploaded.
 func checkAsset(name, kind string, data []byte) error {
-	t := pdf.Template{Page: pdf.Page{Size: "A4"}}
-	images, fonts := map[string][]byte{}, map[string][]byte{}
-	if kind == AssetFont {
-		fonts[name] = data
-		e := pdf.Element{Type: pdf.ElemText, Text: "A", Font: name, X: 10, Y: 10, Width: 100, Size: 12}
-		if base, ok := strings.CutSuffix(name, pdf.BoldSuffix); ok && base != "" {
-			fonts[base] = data
-			e.Font, e.Weight = base, "bold"
+	if kind != AssetFont {
+		// An image or a PDF page: its problem is the file's.
+		if err := pdf.CheckImage(data); err != nil {
+			if e := errs.As(err); e != nil && e.Kind == errs.Invalid {
+				return &errs.Error{Kind: errs.Invalid, Op: "certify: put asset", Message: e.Message, Fields: map[string]string{"file": e.Message}, Err: err}
+			}
+			return err
 		}
-		t.Elements = []pdf.Element{e}
-	} else {
-		images[name] = data
-		t.Elements = []pdf.Element{{Type: pdf.ElemImage, Asset: name, X: 0, Y: 0, Width: 10}}
+		return nil
 	}
-	_, err := pdf.Compile(t, images, fonts, nil)
+	t := pdf.Template{Page: pdf.Page{Size: "A4"}}
+	fonts := map[string][]byte{name: data}
+	e := pdf.Element{Type: pdf.ElemText, Text: "A", Font: name, X: 10, Y: 10, Width: 100, Size: 12}
+	if base, ok := strings.CutSuffix(name, pdf.BoldSuffix); ok && base != "" {
+		fonts[base] = data
+		e.Font, e.Weight = base, "bold"
+	}
+	t.Elements = []pdf.Element{e}
+	_, err := pdf.Compile(t, nil, fonts, nil)
 	return err
 }

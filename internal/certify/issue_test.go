@@ -456,7 +456,7 @@ func TestTypeErrors(t *testing.T) {
 		}
 		// Previews render the unsaved definition.
 		png, err := svc.Preview(ctx, is.admin, "HKCL", marksheet(), "png", 600)
-		if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		if err != nil || !bytes.HasPrefix(png.Data, []byte("\x89PNG")) || png.WithoutBackground {
 			t.Fatalf("preview: %v", err)
 		}
 	})

@@ -431,9 +431,17 @@ func (s *Service) CheckRules(ctx context.Context, p *identity.Principal, code st
 	return &rep, nil
 }
 
+// A Preview is a certificate type's template drawn with sample data.
+type Preview struct {
+	Data []byte // the PDF or PNG
+	// WithoutBackground says a PNG leaves out the template's background,
+	// a PDF page, which only the PDF shows.
+	WithoutBackground bool
+}
+
 // Preview renders a definition, saved or not, with sample data: a PDF, or
 // a PNG widthPx wide. Administrators and approvers.
-func (s *Service) Preview(ctx context.Context, p *identity.Principal, code string, d Definition, format string, widthPx int) ([]byte, error) {
+func (s *Service) Preview(ctx context.Context, p *identity.Principal, code string, d Definition, format string, widthPx int) (*Preview, error) {
 	a, err := s.id.AuthorityAs(ctx, p, code, readRoles...)
 	if err != nil {
 		return nil, err
@@ -446,16 +454,19 @@ func (s *Service) Preview(ctx context.Context, p *identity.Principal, code strin
 	s.systemValues(data, a, &ct.def, "SAMPLE0001", s.now())
 	var buf bytes.Buffer
 	qr := s.base + "/v/SAMPLE0001#" + strings.Repeat("A", 300) // as long as a real payload
+	out := &Preview{}
 	switch format {
 	case "png":
 		err = ct.tpl.Preview(&buf, data, qr, widthPx)
+		out.WithoutBackground = ct.tpl.HasPDFBackground()
 	default:
 		err = ct.tpl.Render(&buf, data, qr)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	out.Data = buf.Bytes()
+	return out, nil
 }
 
 func hexSum(b []byte) string {

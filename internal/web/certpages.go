@@ -390,8 +390,11 @@ type typeData struct {
 	// live preview).
 	PreviewURL, PDFURL, PreviewPost string
 	PreviewErrs                     []string
-	CSV                             fieldView
-	DryRun                          *dryRunView
+	// PreviewNoBackground: the template's background is a PDF page,
+	// which the preview image leaves out and the sample PDF shows.
+	PreviewNoBackground bool
+	CSV                 fieldView
+	DryRun              *dryRunView
 }
 
 // newType shows the editor of a new certificate type, filled in with a
@@ -726,6 +729,13 @@ func (w *Web) typePage(rw http.ResponseWriter, r *http.Request, p *identity.Prin
 			d.PDFURL = d.PreviewURL + "&format=pdf"
 		}
 	}
+	if bg := def.Template.Background; bg != "" {
+		if list, err := w.cfg.Certify.Assets(r.Context(), p, a.Code); err == nil {
+			for _, as := range list {
+				d.PreviewNoBackground = d.PreviewNoBackground || (as.Name == bg && as.Kind == certify.AssetPDF)
+			}
+		}
+	}
 	if rep != nil {
 		d.DryRun = w.dryRunView(lang, rep)
 	}
@@ -1019,6 +1029,8 @@ func (w *Web) preview(rw http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Disposition", `attachment; filename="sample.pdf"`)
 	} else {
 		h.Set("Content-Type", "image/png")
+		// The editor says the preview lacks a PDF background.
+		h.Set("X-Preview-Without-Background", strconv.FormatBool(out.WithoutBackground))
 	}
 	if r.Method == http.MethodPost {
 		h.Set("Cache-Control", "no-store")
@@ -1029,8 +1041,8 @@ func (w *Web) preview(rw http.ResponseWriter, r *http.Request) {
 		// The same draft renders the same until an asset changes.
 		h.Set("Cache-Control", "private, max-age=60")
 	}
-	h.Set("Content-Length", strconv.Itoa(len(out)))
-	_, _ = rw.Write(out)
+	h.Set("Content-Length", strconv.Itoa(len(out.Data)))
+	_, _ = rw.Write(out.Data)
 }
 
 // formStatus is the status of a page that shows a form again with the
@@ -1061,6 +1073,7 @@ type assetRow struct {
 	certify.Asset
 	Href  string
 	Image bool
+	Label string // the link's text for a file not shown as an image
 }
 
 type assetsData struct {
@@ -1088,7 +1101,14 @@ func (w *Web) assetsPage(rw http.ResponseWriter, r *http.Request, p *identity.Pr
 	lang := w.lang(r)
 	d := &assetsData{A: a, CanEdit: p.Has(a.ID, certAdmins...)}
 	for _, as := range list {
-		d.Assets = append(d.Assets, assetRow{Asset: as, Href: certsURL(a) + "/assets/" + url.PathEscape(as.Name) + "?v=" + as.SHA256[:12], Image: as.Kind == certify.AssetImage})
+		row := assetRow{Asset: as, Href: certsURL(a) + "/assets/" + url.PathEscape(as.Name) + "?v=" + as.SHA256[:12], Image: as.Kind == certify.AssetImage}
+		switch as.Kind {
+		case certify.AssetFont:
+			row.Label = w.cat.text(lang, "certs.font")
+		case certify.AssetPDF:
+			row.Label = w.cat.text(lang, "certs.pdf_background")
+		}
+		d.Assets = append(d.Assets, row)
 	}
 	d.Name = w.certInput(lang, f, "name", "text", "certs.asset_name", "certs.asset_name_hint", false)
 	d.File = w.certInput(lang, f, "file", "file", "certs.asset_file", "certs.asset_file_hint", true)
@@ -1161,7 +1181,11 @@ func (w *Web) assetFile(rw http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+as.SHA256+`"`)
 	h.Set("Cache-Control", "private, max-age=300")
 	if as.Kind != certify.AssetImage {
-		h.Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(as.Name, ":", "-")+`.ttf"`)
+		ext := ".ttf"
+		if as.Kind == certify.AssetPDF {
+			ext = ".pdf"
+		}
+		h.Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(as.Name, ":", "-")+ext+`"`)
 	}
 	if etagMatch(r.Header.Get("If-None-Match"), `"`+as.SHA256+`"`) {
 		rw.WriteHeader(http.StatusNotModified)

@@ -25,6 +25,7 @@ import (
 	"github.com/vidya-edu/vidya/internal/api"
 	"github.com/vidya-edu/vidya/internal/assess"
 	"github.com/vidya-edu/vidya/internal/certify"
+	"github.com/vidya-edu/vidya/internal/certify/pdf/pdftest"
 	"github.com/vidya-edu/vidya/internal/certify/rules"
 	"github.com/vidya-edu/vidya/internal/identity"
 	"github.com/vidya-edu/vidya/internal/platform/blob"
@@ -504,9 +505,9 @@ func TestCertificateAssets(t *testing.T) {
 		var img bytes.Buffer
 		png.Encode(&img, image.NewGray(image.Rect(0, 0, 40, 20)))
 
-		admin.get(base).wantStatus(t, http.StatusOK).wantContains(t, "No images or fonts yet.", `enctype="multipart/form-data"`)
+		admin.get(base).wantStatus(t, http.StatusOK).wantContains(t, "No images, PDF backgrounds or fonts yet.", `enctype="multipart/form-data"`)
 		admin.postMulti(base, url.Values{"name": {"seal"}}, "file", "seal.txt", "text/plain", []byte("not an image")).
-			wantStatus(t, http.StatusUnsupportedMediaType).wantContains(t, `id="f-file-err"`, "neither a PNG or JPEG image nor a TrueType font")
+			wantStatus(t, http.StatusUnsupportedMediaType).wantContains(t, `id="f-file-err"`, "not a PNG or JPEG image, a PDF or a TrueType font")
 		admin.postMulti(base, url.Values{"name": {"bad name!"}}, "file", "seal.png", "image/png", img.Bytes()).
 			wantStatus(t, http.StatusUnprocessableEntity).wantContains(t, `id="f-name-err"`)
 		// Without a name the file's name is used.
@@ -528,8 +529,41 @@ func TestCertificateAssets(t *testing.T) {
 		admin.post("/a/ALPHA/certificates/preview", f).wantStatus(t, http.StatusOK)
 		e.signedIn("approver-a@vidya.test").get(base).wantStatus(t, http.StatusOK).wantContains(t, "seal").wantLacks(t, `action="/a/ALPHA/certificates/assets"`)
 		e.signedIn("admin-b@vidya.test").get(src).wantStatus(t, http.StatusNotFound)
+		// A PDF's first page is a background: the preview image leaves it
+		// out and says so; the sample PDF has it.
+		artwork := pdftest.OnePage()
+		admin.postMulti(base, url.Values{"name": {"artwork"}}, "file", "artwork.pdf", "application/pdf", artwork).wantRedirect(t, base)
+		admin.postMulti(base, url.Values{"name": {"broken"}}, "file", "broken.pdf", "application/pdf", []byte("%PDF-1.4\ngarbage")).
+			wantStatus(t, http.StatusUnprocessableEntity).wantContains(t, "the PDF file is damaged")
+		p = admin.get(base).wantStatus(t, http.StatusOK).wantContains(t, "artwork", "PDF background", "application/pdf").wantLacks(t, "broken")
+		checkHTML(t, p, "en")
+		got = admin.get(base+"/artwork").wantStatus(t, http.StatusOK)
+		if got.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(got.Header.Get("Content-Disposition"), `attachment; filename="artwork.pdf"`) || got.Body != string(artwork) {
+			t.Fatalf("PDF asset: %v", got.Header)
+		}
+		bgTpl := strings.Replace(starterTemplate, `"elements": [`, `"background": "artwork", "elements": [`, 1)
+		f.Set("template", bgTpl)
+		pv := admin.post("/a/ALPHA/certificates/preview", f).wantStatus(t, http.StatusOK)
+		if pv.Header.Get("Content-Type") != "image/png" || pv.Header.Get("X-Preview-Without-Background") != "true" {
+			t.Fatalf("preview with a PDF background: %v", pv.Header)
+		}
+		f.Set("template", tpl)
+		if pv := admin.post("/a/ALPHA/certificates/preview", f); pv.Header.Get("X-Preview-Without-Background") != "false" {
+			t.Fatalf("preview with an image: %v", pv.Header)
+		}
+		f.Set("template", bgTpl)
+		f.Set("do", "preview")
+		ed := admin.postMulti("/a/ALPHA/certificates/types/new", f, "", "", "", nil).wantStatus(t, http.StatusOK).
+			wantContains(t, `<p class="hint" id="preview-nobg">`, "This preview leaves out the PDF background")
+		sample := html.UnescapeString(regexp.MustCompile(`id="preview-pdf" href="([^"]+)"`).FindStringSubmatch(ed.Body)[1])
+		if body := admin.get(sample).wantStatus(t, http.StatusOK).Body; !strings.Contains(body, "/Subtype /Form") {
+			t.Fatal("the sample PDF does not carry the PDF background as a form")
+		}
+		f.Set("template", tpl)
+		admin.postMulti("/a/ALPHA/certificates/types/new", f, "", "", "", nil).wantStatus(t, http.StatusOK).wantContains(t, `<p class="hint" id="preview-nobg" hidden>`)
+		admin.post(base+"/artwork/delete", nil).wantRedirect(t, base)
 		admin.post(base+"/seal/delete", nil).wantRedirect(t, base)
-		admin.get(base).wantContains(t, "seal has been deleted.", "No images or fonts yet.")
+		admin.get(base).wantContains(t, "seal has been deleted.", "No images, PDF backgrounds or fonts yet.")
 		admin.get(src).wantStatus(t, http.StatusNotFound)
 	})
 }

@@ -146,3 +146,39 @@ scenario('from a new type to an issued certificate, maker and checker', async (p
     await other.close();
   }
 });
+
+// onePagePDF is a small valid one-page PDF, filled light grey.
+function onePagePDF() {
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Contents 4 0 R /Resources << >> >>',
+    '<< /Length 27 >>\nstream\n0.9 g 0 0 842 595 re f\n\nendstream'];
+  let out = '%PDF-1.4\n';
+  const offs = objs.map((o, i) => { const at = out.length; out += `${i + 1} 0 obj\n${o}\nendobj\n`; return at; });
+  const x = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offs) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${x}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+scenario('the live preview says when it leaves out a PDF background', async (page) => {
+  await signIn(page, 'admin@demo.vidya.test');
+  const name = `art-${Date.now().toString(36)}`;
+  await page.goto(`${app.base}/a/DEMO/certificates/assets`);
+  await page.locator('#f-file').setInputFiles({ name: `${name}.pdf`, mimeType: 'application/pdf', buffer: onePagePDF() });
+  await page.locator('#f-name').fill(name);
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.getByText(`${name} has been saved.`).waitFor();
+  await page.getByRole('link', { name: 'PDF background' }).first().waitFor();
+
+  await page.goto(`${app.base}/a/DEMO/certificates/types/new`);
+  const note = page.locator('#preview-nobg');
+  assert.equal(await note.isHidden(), true);
+  const tpl = page.locator('#f-template');
+  const plain = await tpl.inputValue();
+  await tpl.fill(plain.replace('"elements": [', `"background": "${name}", "elements": [`));
+  await note.waitFor({ state: 'visible', timeout: 10000 });
+  assert.match(await note.textContent(), /leaves out the PDF background/);
+  await tpl.fill(plain);
+  await note.waitFor({ state: 'hidden', timeout: 10000 });
+});

@@ -49,6 +49,7 @@ type Compiled struct {
 	cache        *shapeCache
 	pool         statePool
 	ops          []drawOp // the page as Preview draws it
+	pdfBg        *pdfPage // PDF background (pdfpage.go), or nil
 }
 
 type itemKind uint8
@@ -223,21 +224,25 @@ func Compile(t Template, assets map[string][]byte, fonts map[string][]byte, fiel
 	// (points).
 	drawImage := func(im *placed, x, y, w, h float64) []byte {
 		c.ops = append(c.ops, drawOp{kind: opImage, img: im.img, x: x, y: y, w: w, h: h})
-		var b []byte
-		b = append(b, "q\n"...)
-		b = appendNum(b, w)
-		b = append(b, " 0 0 "...)
-		b = appendNum(b, h)
-		b = append(b, ' ')
-		b = appendNum(b, x)
-		b = append(b, ' ')
-		b = appendNum(b, y)
-		b = append(b, " cm\n/Im"...)
-		b = appendInt(b, im.obj)
-		return append(b, " Do\nQ\n"...)
+		return appendDo(nil, im.obj, x, y, w, h)
 	}
 
-	if t.Background != "" {
+	if data, ok := assets[t.Background]; t.Background != "" && ok && isPDF(data) {
+		// PDF background (pdfpage.go): a Form XObject and the objects it
+		// uses, numbered from nextObj; Preview leaves its area white.
+		bg, err := loadPDFPage(data, nextObj)
+		if err != nil {
+			msg := "the PDF file cannot be read"
+			if e := errs.As(err); e != nil && e.Kind == errs.Invalid {
+				msg = e.Message
+			}
+			v.Add("background", "%q cannot be used: %s", t.Background, msg)
+		} else {
+			nextObj += len(bg.objs)
+			c.pdfBg = bg
+			addStatic(bg.draw(0, 0, c.pageW, c.pageH), nil)
+		}
+	} else if t.Background != "" {
 		if im := image("background", t.Background); im != nil {
 			addStatic(drawImage(im, 0, 0, c.pageW, c.pageH), nil)
 		}
@@ -373,6 +378,10 @@ func Compile(t Template, assets map[string][]byte, fonts map[string][]byte, fiel
 				" /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", im.img.mask)
 		}
 	}
+	if c.pdfBg != nil { // PDF background (pdfpage.go)
+		fmt.Fprintf(&xobj, " /Im%d %d 0 R", c.pdfBg.base, c.pdfBg.base)
+		c.pdfBg.write(ow)
+	}
 	c.prefix = append([]byte(pdfHeader), ow.buf...)
 	c.imgOffs = slices.Clone(ow.offsets[firstImage:])
 	if xobj.Len() > 0 {
@@ -391,6 +400,23 @@ func Compile(t Template, assets map[string][]byte, fonts map[string][]byte, fiel
 	h.Write(c.prefix)
 	h.Sum(c.digest[:0])
 	return c, nil
+}
+
+// appendDo appends the operators that draw XObject /Im<obj> (an image, or
+// a form of a PDF background) over the box whose bottom-left corner is
+// x, y (points).
+func appendDo(b []byte, obj int, x, y, w, h float64) []byte {
+	b = append(b, "q\n"...)
+	b = appendNum(b, w)
+	b = append(b, " 0 0 "...)
+	b = appendNum(b, h)
+	b = append(b, ' ')
+	b = appendNum(b, x)
+	b = append(b, ' ')
+	b = appendNum(b, y)
+	b = append(b, " cm\n/Im"...)
+	b = appendInt(b, obj)
+	return append(b, " Do\nQ\n"...)
 }
 
 // appendShape appends the operators for a line or rectangle element.

@@ -69,6 +69,35 @@
 // Authority fonts must be TrueType-outline fonts (.ttf) whose licence
 // allows embedding subsets.
 //
+// # PDF backgrounds
+//
+// A template's background may be a PDF file (an asset whose bytes start
+// with %PDF-) rather than an image, as issuing authorities often have
+// their artwork. Compile reads it with pdfcpu (cross-reference streams,
+// object streams and the usual filters are understood) and takes its
+// first page; further pages are ignored. The page becomes a Form XObject
+// in the prefix: its content streams decoded, joined and compressed as
+// one stream, its crop box (else media box) as /BBox, its resources,
+// inherited from the page tree if need be, and a /Matrix that maps the
+// box, turned as /Rotate asks, onto the unit square, so that the form is
+// stretched over the whole page as an image background is, and drawn
+// first. Every object the resources reach (fonts, images, graphics
+// states, patterns, shadings, nested forms) is copied with a new number
+// following the image objects; streams are copied still encoded.
+// References to pages, the page tree, the catalog or annotations become
+// null and /Parent entries are dropped, so nothing the page does not use
+// (the source's /Info, other pages, annotations) is copied. Encrypted
+// files, files with no pages, damaged files, pages turned by other than
+// a multiple of 90 degrees, and pages whose content decodes to more than
+// 16 MB or that reach more than 20,000 objects are refused. Before
+// pdfcpu reads a file, every Flate stream in it is inflated into nothing
+// and counted, and a file whose streams come to more than 256 MB is
+// refused, since pdfcpu inflates object and cross-reference streams whole;
+// LZW, which could inflate as much, is refused outright. Reading is given
+// ten seconds, checked between objects. Preview
+// cannot draw a PDF page: it leaves the background white, and
+// (*Compiled).HasPDFBackground says so.
+//
 // # Preview
 //
 // (*Compiled).Preview draws a certificate as a PNG image, in Go alone, for

@@ -39,6 +39,9 @@ func loadImage(data []byte) (*pdfImage, error) {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
 		return loadPNG(data)
 	}
+	if isPDF(data) { // PDF backgrounds: pdfpage.go
+		return nil, errs.E(errs.Invalid, op, "a PDF file can only be used as the background, not as an image")
+	}
 	return nil, errs.E(errs.Invalid, op, "the image is neither PNG nor JPEG")
 }
 

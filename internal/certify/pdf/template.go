@@ -17,7 +17,7 @@ import (
 // the page, font sizes and stroke widths in points.
 type Template struct {
 	Page       Page      `json:"page"`
-	Background string    `json:"background,omitempty"` // asset drawn over the whole page
+	Background string    `json:"background,omitempty"` // asset drawn over the whole page: PNG, JPEG or a PDF's first page
 	Elements   []Element `json:"elements"`
 }
 

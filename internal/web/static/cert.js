@@ -14,6 +14,7 @@ function livePreview(form) {
   const img = document.getElementById('preview-img');
   const problems = document.getElementById('preview-problems');
   const pdf = document.getElementById('preview-pdf');
+  const nobg = document.getElementById('preview-nobg');
   let timer = 0;
   let seq = 0;
   async function refresh() {
@@ -32,6 +33,7 @@ function livePreview(form) {
         img.hidden = false;
         img.classList.remove('stale');
         problems.hidden = true;
+        if (nobg) nobg.hidden = res.headers.get('X-Preview-Without-Background') !== 'true';
         const draft = res.headers.get('X-Preview-Draft');
         if (pdf && draft) pdf.href = `${form.dataset.preview}?d=${draft}&format=pdf`;
         return;
