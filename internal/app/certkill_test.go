@@ -122,6 +122,18 @@ func TestKilledIssuerIssuesEachCertificateOnce(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM certificates`).Scan(&strays); err != nil || strays != rows {
 			t.Fatalf("%d certificates in all (%v), want %d", strays, err, rows)
 		}
+		// Packs the killed server stored but never committed are removed
+		// by the clean-up; the certificates' own stay (checked below).
+		sys, err = start(ctx, s, slog.New(slog.NewJSONHandler(io.Discard, nil)), roleWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		removed, _, err := sys.certify.RemoveOrphanPacks(ctx, -time.Minute)
+		sys.close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d packs the kill left unnamed were removed", removed)
 		// Every certificate has its PDF and credential.
 		files, err := blob.Open(ctx, s.blobURL, nil, func(k string) string { return env[k] })
 		if err != nil {
@@ -167,6 +179,18 @@ func TestKilledIssuerIssuesEachCertificateOnce(t *testing.T) {
 		// certificates (a chunk cut short by the kill has one of its own).
 		if len(packs) > rows/100 {
 			t.Errorf("%d packs for %d certificates", len(packs), rows)
+		}
+		stored := 0
+		if err := files.List(ctx, "certificates/", func(i blob.Info) error {
+			if strings.HasSuffix(i.Key, ".pack") {
+				stored++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if stored != len(packs) {
+			t.Errorf("%d packs stored, %d named by certificates: the clean-up left orphans", stored, len(packs))
 		}
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, "") })

@@ -224,6 +224,11 @@ type certSweep struct{}
 
 func (certSweep) Kind() string { return "certify.sweep" }
 
+// certPacks removes packs of certificate files no certificate names.
+type certPacks struct{}
+
+func (certPacks) Kind() string { return "certify.orphan_packs" }
+
 // sessionCleanup is the hourly job that deletes expired sessions and stale
 // sign-in counters.
 type sessionCleanup struct{}
@@ -325,6 +330,9 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 			jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Minute), func() (jobs.Args, *jobs.InsertOpts) {
 				return certSweep{}, &jobs.InsertOpts{UniqueOpts: jobs.Singleton()}
 			}, &jobs.PeriodicJobOpts{RunOnStart: true}),
+			jobs.NewPeriodicJob(jobs.PeriodicInterval(time.Hour), func() (jobs.Args, *jobs.InsertOpts) {
+				return certPacks{}, &jobs.InsertOpts{UniqueOpts: jobs.Singleton()}
+			}, nil),
 		}
 	}
 	sys.queue, err = jobs.New(db, log, qcfg)
@@ -339,6 +347,10 @@ func start(ctx context.Context, s *settings, log *slog.Logger, role string) (*sy
 	jobs.AddWorker(sys.queue, &certIssueWorker{certify: sys.certify})
 	jobs.AddWorker(sys.queue, jobs.WorkFunc(func(ctx context.Context, _ *jobs.Job[certSweep]) error {
 		_, err := sys.certify.Sweep(ctx)
+		return err
+	}))
+	jobs.AddWorker(sys.queue, jobs.WorkFunc(func(ctx context.Context, _ *jobs.Job[certPacks]) error {
+		_, _, err := sys.certify.RemoveOrphanPacks(ctx, certify.OrphanAfter)
 		return err
 	}))
 	sys.bank.OnResultsQueued(func() {

@@ -346,6 +346,49 @@ func (s *Service) storeFiles(ctx context.Context, code string, batchID int64, ou
 	return nil
 }
 
+// OrphanAfter is how old a pack no certificate names must be before
+// RemoveOrphanPacks deletes it. A chunk stores its pack seconds before the
+// transaction that names it commits; a day leaves a wide margin.
+const OrphanAfter = 24 * time.Hour
+
+// RemoveOrphanPacks deletes the packs of certificate files that no
+// certificate names and that were stored more than olderThan ago: those
+// of chunks whose worker died between storing the pack and committing its
+// certificates (the rows were issued again, into another pack), and of
+// re-issues that failed after storing theirs. It returns how many packs
+// it deleted and their bytes. The server runs it every hour.
+func (s *Service) RemoveOrphanPacks(ctx context.Context, olderThan time.Duration) (n int, size int64, err error) {
+	const op = "certify: remove orphan packs"
+	before := s.now().Add(-olderThan)
+	var old []blob.Info
+	err = s.blobs.List(ctx, "certificates/", func(i blob.Info) error {
+		if strings.Contains(i.Key, "/packs/") && strings.HasSuffix(i.Key, ".pack") && i.ModTime.Before(before) {
+			old = append(old, i)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, errs.Wrap(op, err)
+	}
+	for _, i := range old {
+		var named int
+		err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM certificates WHERE file_pack = $1 LIMIT 1) x`, i.Key).Scan(&named)
+		if err != nil {
+			return n, size, errs.Wrap(op, err)
+		}
+		if named > 0 {
+			continue
+		}
+		if err := s.blobs.Delete(ctx, i.Key); err != nil {
+			return n, size, errs.Wrap(op, err)
+		}
+		s.log.InfoContext(ctx, "removed a pack of certificate files no certificate names", "key", i.Key, "bytes", i.Size, "stored", i.ModTime)
+		n++
+		size += i.Size
+	}
+	return n, size, nil
+}
+
 // fileRef is where a certificate's files are: ranges of a pack blob, or
 // (no pack) files of their own under certKey.
 type fileRef struct {

@@ -359,6 +359,26 @@ func TestReissue(t *testing.T) {
 				t.Fatalf("%s's PDF verifies as %+v %v, want %s", doc, v, err, want)
 			}
 		}
+		// A pack no certificate names (a chunk that died before its
+		// commit) is removed once old enough; named packs stay.
+		stray := "certificates/hkcl/packs/1/stray.pack"
+		if err := is.blobs.Put(ctx, stray, strings.NewReader("orphan"), 6, "application/octet-stream"); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, err := svc.RemoveOrphanPacks(ctx, time.Hour); err != nil || n != 0 {
+			t.Fatalf("a young orphan was removed: %d %v", n, err)
+		}
+		if n, size, err := svc.RemoveOrphanPacks(ctx, -time.Minute); err != nil || n != 1 || size != 6 {
+			t.Fatalf("removing orphans: %d packs, %d bytes, %v; want the stray one", n, size, err)
+		}
+		if _, err := is.blobs.Stat(ctx, stray); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("the stray pack is still there: %v", err)
+		}
+		for _, d := range []string{doc, nc.DocID} {
+			if _, err := svc.CertificateFile(ctx, is.admin, "HKCL", d, "pdf"); err != nil {
+				t.Fatalf("%s lost its files to the clean-up: %v", d, err)
+			}
+		}
 		// A certificate from before packs has files of its own, and they
 		// are still found.
 		pdfData, _ := svc.CertificateFile(ctx, is.admin, "HKCL", nc.DocID, "pdf")

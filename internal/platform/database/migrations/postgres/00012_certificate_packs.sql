@@ -10,8 +10,12 @@ ALTER TABLE certificates ADD COLUMN pdf_offset BIGINT;
 ALTER TABLE certificates ADD COLUMN pdf_size BIGINT;
 ALTER TABLE certificates ADD COLUMN credential_offset BIGINT;
 ALTER TABLE certificates ADD COLUMN credential_size BIGINT;
+-- Packs no certificate names (a chunk that died before committing) are
+-- found and removed by the hourly clean-up.
+CREATE INDEX certificates_pack ON certificates (file_pack);
 
 -- +goose Down
+DROP INDEX certificates_pack;
 ALTER TABLE certificates DROP COLUMN credential_size;
 ALTER TABLE certificates DROP COLUMN credential_offset;
 ALTER TABLE certificates DROP COLUMN pdf_size;
