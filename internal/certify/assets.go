@@ -60,9 +60,9 @@ func sniffAsset(data []byte) (kind, contentType string, ok bool) {
 // background) or a TrueType font under name, replacing an asset of that
 // name. Templates name assets in their image elements and background, and
 // fonts in their text elements; the bold face of font "deva" is the asset
-// "deva:bold". The asset is checked by
-// compiling a one-element template with it, so a damaged file is refused
-// now rather than when a batch is issued. Administrators; audited.
+// "deva:bold". The asset is checked as a template would read it (see
+// checkAsset), so a damaged file is refused now rather than when a batch
+// is issued. Administrators; audited.
 func (s *Service) PutAsset(ctx context.Context, p *identity.Principal, code, name string, r io.Reader) (*Asset, error) {
 	const op = "certify: put asset"
 	a, err := s.id.AuthorityAs(ctx, p, code, adminRoles...)

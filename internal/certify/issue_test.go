@@ -397,6 +397,17 @@ func TestReissue(t *testing.T) {
 				t.Fatalf("a certificate with files of its own: %s read %d bytes, %v", kind, len(got), err)
 			}
 		}
+		// A certificate whose pack is gone is an error, not an empty file.
+		var pack string
+		if err := db.QueryRow(ctx, `SELECT file_pack FROM certificates WHERE doc_id = $1`, doc).Scan(&pack); err != nil {
+			t.Fatal(err)
+		}
+		if err := is.blobs.Delete(ctx, pack); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := svc.CertificateFile(ctx, is.admin, "HKCL", doc, "pdf"); !errs.Is(err, errs.NotFound) || len(got) != 0 {
+			t.Fatalf("a certificate whose pack is gone: %d bytes, %v", len(got), err)
+		}
 	})
 }
 

@@ -731,9 +731,8 @@ func (w *Web) typePage(rw http.ResponseWriter, r *http.Request, p *identity.Prin
 	}
 	if bg := def.Template.Background; bg != "" {
 		if list, err := w.cfg.Certify.Assets(r.Context(), p, a.Code); err == nil {
-			for _, as := range list {
-				d.PreviewNoBackground = d.PreviewNoBackground || (as.Name == bg && as.Kind == certify.AssetPDF)
-			}
+			i := slices.IndexFunc(list, func(as certify.Asset) bool { return as.Name == bg })
+			d.PreviewNoBackground = i >= 0 && list[i].Kind == certify.AssetPDF
 		}
 	}
 	if rep != nil {

@@ -45,9 +45,12 @@ func (o *Object) parts() [][]byte {
 }
 
 // size is the content's length.
-func (o *Object) size() int64 {
+func (o *Object) size() int64 { return partsLen(o.parts()) }
+
+// partsLen is the length of parts one after another.
+func partsLen(parts [][]byte) int64 {
 	var n int64
-	for _, p := range o.parts() {
+	for _, p := range parts {
 		n += int64(len(p))
 	}
 	return n
@@ -213,10 +216,7 @@ var directWrites atomic.Int64
 // are large enough and the file system takes such writes; it reports
 // false (and no error, and leaves no file) when it did not.
 func writeDirect(tmpRoot *os.Root, base string, parts [][]byte, durable bool) (ok bool, err error) {
-	var size int64
-	for _, p := range parts {
-		size += int64(len(p))
-	}
+	size := partsLen(parts)
 	if oDirect == 0 || size < directMin {
 		return false, nil
 	}
